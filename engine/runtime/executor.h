@@ -1,0 +1,48 @@
+// Runs a ModelDef's graph on one backend. Prepared once per model (weights reordered for
+// oneDNN, fused where possible); run() is const and keeps no state between calls, so many
+// sessions may run one Executor concurrently. Decoders pass a KvCache that run() extends.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "engine/graph/model_def.h"
+#include "engine/runtime/kv_cache.h"
+
+namespace qtx {
+
+enum class Backend {
+  kCpu,        // oneDNN for matmuls, optimised C++ elsewhere
+  kReference,  // plain C++ that defines the semantics; tests compare the others with it
+};
+
+struct ExecutorOptions {
+  Backend backend = Backend::kCpu;
+  int threads = 0;  // 0: all cores
+};
+
+struct RunInputs {
+  Tensor input_ids;       // I32 [B, S]; padded positions hold any valid id
+  Tensor attention_mask;  // I32 [B, past + S]: 1 for real tokens, 0 for padding
+};
+
+class Executor {
+ public:
+  Executor(std::shared_ptr<const ModelDef> model, ExecutorOptions options);
+  ~Executor();
+
+  // The graph's outputs in order (logits [B,S,V] or hidden states [B,S,H] first).
+  // Token ids outside the vocabulary, mask/ids shape mismatches and inputs longer than the
+  // model's positions are errors (kInvalidArgument).
+  std::vector<Tensor> run(const RunInputs& inputs, KvCache* cache) const;
+
+  const ModelDef& model() const { return *model_; }
+
+ private:
+  struct Prepared;
+  std::shared_ptr<const ModelDef> model_;
+  ExecutorOptions options_;
+  std::unique_ptr<Prepared> prepared_;
+};
+
+}  // namespace qtx

@@ -1,0 +1,57 @@
+// Tokenizers, embedded in every .qtx file so that a model file is all a user needs. They
+// produce exactly the ids of Hugging Face's tokenizers (BertTokenizer, GPT2Tokenizer).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace qtx::text {
+
+// Special-token ids of a vocabulary; -1 where the model has none.
+struct SpecialIds {
+  int32_t unk = -1, cls = -1, sep = -1, pad = -1, mask = -1, bos = -1, eos = -1;
+};
+
+class Tokenizer {
+ public:
+  virtual ~Tokenizer() = default;
+  // Text to ids WITHOUT the model's framing ([CLS] .. [SEP] or BOS): special tokens written in
+  // the text ("[MASK]", "<|endoftext|>") are matched whole and map to their ids.
+  virtual std::vector<int32_t> encode(std::string_view text) const = 0;
+  // Ids to text as Hugging Face's decode does (skip_special drops special tokens).
+  virtual std::string decode(std::span<const int32_t> ids, bool skip_special) const = 0;
+  // The model's input for one text: framing added (BERT: [CLS] x [SEP]; OPT: BOS x).
+  virtual std::vector<int32_t> encode_for_model(std::string_view text) const = 0;
+
+  virtual size_t vocab_size() const = 0;
+  virtual const std::string& token(int32_t id) const = 0;  // throws for an out-of-range id
+  virtual const SpecialIds& special_ids() const = 0;
+};
+
+struct WordPieceOptions {
+  bool lowercase = true;
+  bool strip_accents = true;  // HF: strip_accents=None follows lowercase
+  bool tokenize_chinese_chars = true;
+  int max_input_chars_per_word = 100;
+  std::string continuing_subword_prefix = "##";
+};
+
+std::unique_ptr<Tokenizer> make_wordpiece(std::vector<std::string> vocab,
+                                          std::vector<int32_t> special_tokens,
+                                          SpecialIds ids, WordPieceOptions options);
+
+struct BpeOptions {
+  bool add_prefix_space = false;
+};
+
+// vocab: index = id, tokens in GPT-2's byte-to-unicode alphabet; merges: "left right" by rank.
+std::unique_ptr<Tokenizer> make_byte_bpe(std::vector<std::string> vocab,
+                                         std::vector<std::string> merges,
+                                         std::vector<int32_t> special_tokens, SpecialIds ids,
+                                         BpeOptions options);
+
+}  // namespace qtx::text
