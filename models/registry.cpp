@@ -1,0 +1,99 @@
+#include "models/registry.h"
+
+#include "models/bert.h"
+#include "models/opt.h"
+#include "qtx/error.h"
+
+namespace qtx::models {
+namespace {
+
+std::string supported_names() {
+  std::string names;
+  for (const auto& arch : architectures()) {
+    names += (names.empty() ? "" : ", ") + std::string(arch.name);
+  }
+  return names;
+}
+
+// config.json's architectures[0]; without it, the headless model of its model_type.
+std::string architecture_name(const ModelConfig& config) {
+  if (const Json* list = config.find("architectures")) {
+    if (!list->is_array() || list->as_array().size() != 1 || !list->as_array()[0].is_string()) {
+      config.fail(ErrorCode::kInvalidFile, "architectures", "expected a list of one class name");
+    }
+    return list->as_array()[0].as_string();
+  }
+  const std::string model_type = config.string_or("model_type", "");
+  if (model_type.empty()) {
+    config.fail(ErrorCode::kInvalidFile, "architectures",
+                "missing (and no model_type to fall back on)");
+  }
+  for (const auto& arch : architectures()) {
+    if (arch.model_type == model_type && arch.head == fb::Head::None) return std::string(arch.name);
+  }
+  config.fail(
+      ErrorCode::kUnsupported, "model_type",
+      "unsupported model type '" + model_type + "' (qtx supports: " + supported_names() + ")");
+}
+
+}  // namespace
+
+const std::vector<Architecture>& architectures() {
+  static const std::vector<Architecture> kArchitectures = {
+      {"BertModel", "bert", fb::Family::Bert, fb::Head::None, build_bert},
+      {"BertForMaskedLM", "bert", fb::Family::Bert, fb::Head::MaskedLM, build_bert},
+      {"BertForSequenceClassification", "bert", fb::Family::Bert, fb::Head::SequenceClassification,
+       build_bert},
+      {"OPTModel", "opt", fb::Family::Opt, fb::Head::None, build_opt},
+      {"OPTForCausalLM", "opt", fb::Family::Opt, fb::Head::CausalLM, build_opt},
+  };
+  return kArchitectures;
+}
+
+const Architecture& resolve_architecture(const ModelConfig& config) {
+  const std::string name = architecture_name(config);
+  for (const auto& arch : architectures()) {
+    if (arch.name != name) continue;
+    const std::string model_type = config.string_or("model_type", std::string(arch.model_type));
+    if (model_type != arch.model_type) {
+      config.fail(ErrorCode::kInvalidFile, "model_type",
+                  "'" + model_type + "' does not match architecture '" + name + "'");
+    }
+    return arch;
+  }
+  config.fail(ErrorCode::kUnsupported, "architectures",
+              "unsupported architecture '" + name + "' (qtx supports: " + supported_names() + ")");
+}
+
+void describe_model(ModelDef& model, const Architecture& architecture,
+                    const TransformerSizes& sizes, const SoftmaxSpec& softmax, fb::GateKind gate) {
+  auto config = std::make_unique<fb::ConfigT>();
+  config->family = architecture.family;
+  config->architecture = std::string(architecture.name);
+  config->head = architecture.head;
+  config->vocab_size = static_cast<int32_t>(sizes.vocab);
+  config->hidden_size = static_cast<int32_t>(sizes.hidden);
+  config->num_layers = static_cast<int32_t>(sizes.layers);
+  config->num_heads = static_cast<int32_t>(sizes.heads);
+  config->intermediate_size = static_cast<int32_t>(sizes.intermediate);
+  config->max_positions = static_cast<int32_t>(sizes.max_positions);
+  config->softmax = softmax.kind;
+  config->softmax_gamma = softmax.gamma;
+  config->softmax_zeta = softmax.zeta;
+  config->gate = gate;
+  model.desc.config = std::move(config);
+  auto recipe = std::make_unique<fb::QuantRecipeT>();
+  recipe->name = "float32";
+  recipe->weights = DType::F32;
+  recipe->activations = DType::F32;
+  recipe->description = "float32 weights and activations, as trained";
+  model.desc.recipe = std::move(recipe);
+}
+
+ModelDef build_graph(const ModelConfig& config, const convert::Checkpoint& checkpoint,
+                     const BuildOptions& options) {
+  const Architecture& architecture = resolve_architecture(config);
+  return architecture.build(config, checkpoint, architecture, options);
+}
+
+}  // namespace qtx::models
