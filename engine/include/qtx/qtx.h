@@ -1,0 +1,153 @@
+// The qtx library: load a .qtx model once, run it from one Session per thread.
+//
+//   auto model = qtx::Model::load("bert.qtx");
+//   qtx::Session session(model);
+//   auto fills = session.fill_mask({"The capital of France is [MASK]."}, 5);
+//
+// Only this header and <qtx/error.h> are public; every failure is a qtx::Error naming its
+// context. A Model is immutable and may be shared by many Sessions on many threads.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "qtx/error.h"
+
+namespace qtx {
+
+enum class ModelFamily { kBert, kOpt };
+enum class ModelHead { kNone, kMaskedLM, kCausalLM, kSequenceClassification };
+
+std::string_view family_name(ModelFamily family);  // "bert", "opt"
+std::string_view head_name(ModelHead head);        // "none", "masked-lm", "causal-lm", ...
+
+struct ModelInfo {
+  std::string architecture;  // the Hugging Face class, e.g. "BertForMaskedLM"
+  ModelFamily family = ModelFamily::kBert;
+  ModelHead head = ModelHead::kNone;
+  int64_t vocab_size = 0;
+  int64_t hidden_size = 0;
+  int64_t num_layers = 0;
+  int64_t num_heads = 0;
+  int64_t intermediate_size = 0;
+  int64_t max_positions = 0;  // the longest input, in tokens (prompt + generated for decoders)
+  std::string softmax;        // "vanilla" or "clipped(gamma:zeta)"
+  std::string gate;           // "none", "linear", "mlp"
+  std::string recipe;         // "float32", "float16", ...
+  std::vector<std::string> labels;  // classifier heads: label names by index
+};
+
+class Model {
+ public:
+  // Loads and verifies a .qtx file; a corrupt file is a qtx::Error naming it.
+  static std::shared_ptr<const Model> load(const std::string& path);
+  ~Model();
+  Model(const Model&) = delete;
+  Model& operator=(const Model&) = delete;
+
+  const ModelInfo& info() const;
+  const std::string& path() const;
+
+  // Text to the model's input ids, framing included ([CLS] .. [SEP] for BERT, BOS for OPT).
+  std::vector<int32_t> encode(std::string_view text) const;
+  // Ids to text as Hugging Face decodes them; skip_special drops [CLS], [SEP], BOS, ...
+  std::string decode(std::span<const int32_t> ids, bool skip_special = true) const;
+  // One vocabulary entry as stored (e.g. "paris", "##ing", "Ġthe").
+  const std::string& token(int32_t id) const;
+
+  struct Impl;  // internal: engine/api/model_impl.h
+
+ private:
+  explicit Model(std::unique_ptr<Impl> impl);
+  friend class Session;
+  std::unique_ptr<Impl> impl_;
+};
+
+struct SessionOptions {
+  enum class Backend {
+    kCpu,        // oneDNN matmuls and optimised kernels
+    kReference,  // plain C++ that defines the semantics (slow; for checking)
+  };
+  Backend backend = Backend::kCpu;
+  int threads = 0;  // 0: all cores
+};
+
+// A padded batch of model outputs: values[(b * max_length + s) * width + d].
+struct ForwardResult {
+  std::vector<float> values;
+  int64_t batch = 0;
+  int64_t max_length = 0;
+  int64_t width = 0;             // vocabulary (LM heads), labels (classifiers) or hidden size
+  std::vector<int64_t> lengths;  // real tokens per row
+  bool left_padded = false;      // decoders pad on the left, encoders on the right
+
+  // The row of `width` values of sequence b at its i-th real token (padding skipped).
+  std::span<const float> row(int64_t b, int64_t i) const;
+};
+
+struct TokenScore {
+  std::string token;
+  int32_t id = 0;
+  float probability = 0.0f;  // softmax over the whole vocabulary
+};
+
+struct MaskPrediction {
+  int64_t position = 0;  // index of the [MASK] in the model's input ids
+  std::vector<TokenScore> top;
+};
+
+enum class Pooling { kMean, kCls };
+
+struct GenerationOptions {
+  int max_new_tokens = 20;
+  float temperature = 0.0f;  // 0: greedy (argmax, lowest id on ties)
+  int top_k = 0;             // 0: off
+  float top_p = 1.0f;        // 1: off
+  uint64_t seed = 0;         // same seed, same inputs: same tokens
+  bool stop_at_eos = true;
+};
+
+struct Generation {
+  std::vector<int32_t> prompt_ids;  // the model's input, BOS included
+  std::vector<int32_t> new_ids;     // generated tokens (the EOS that stopped it included)
+  std::string text;                 // new_ids decoded, special tokens skipped
+  bool stopped_at_eos = false;
+};
+
+class Session {
+ public:
+  explicit Session(std::shared_ptr<const Model> model, SessionOptions options = {});
+  ~Session();
+  Session(Session&&) noexcept;
+  Session& operator=(Session&&) noexcept;
+
+  const Model& model() const;
+
+  // Token ids (framing included) of sequences of any lengths up to max_positions -> the
+  // model's first output: logits [B, S_max, V] or hidden states [B, S_max, H].
+  ForwardResult forward(const std::vector<std::vector<int32_t>>& batch) const;
+
+  // Masked-LM heads: for every [MASK] of every text, the top_k tokens by probability.
+  std::vector<std::vector<MaskPrediction>> fill_mask(const std::vector<std::string>& texts,
+                                                     int top_k) const;
+  // Headless encoders: one pooled vector of hidden_size per text.
+  std::vector<std::vector<float>> embed(const std::vector<std::string>& texts, Pooling pooling,
+                                        bool normalize) const;
+  // Classifier heads: class probabilities per text (label names in info().labels).
+  std::vector<std::vector<float>> classify(const std::vector<std::string>& texts) const;
+  // Causal-LM heads: continues each prompt; prompts of different lengths are left-padded.
+  std::vector<Generation> generate(const std::vector<std::string>& prompts,
+                                   const GenerationOptions& options) const;
+  std::vector<Generation> generate_ids(const std::vector<std::vector<int32_t>>& prompts,
+                                       const GenerationOptions& options) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace qtx
