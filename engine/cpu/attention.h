@@ -1,0 +1,41 @@
+// Scaled dot-product attention over heads stored interleaved as Hugging Face does (head h =
+// columns h*dh .. (h+1)*dh of a [B, S, H] tensor). Keys and values are read through strided
+// views so the same kernel serves both fresh [B, S, H] projections and the KV cache's
+// [B, heads, capacity, dh] layout.
+#pragma once
+
+#include <cstdint>
+
+namespace qtx::cpu {
+
+// Element (b, h, t, d) of keys or values is data[b*batch + h*head + t*token + d].
+struct KvView {
+  const float* data;
+  int64_t batch_stride;
+  int64_t head_stride;
+  int64_t token_stride;
+};
+
+struct AttentionShape {
+  int64_t batch;
+  int64_t seq;    // new (query) tokens S
+  int64_t total;  // keys T = past + S
+  int64_t heads;
+  int64_t dh;
+};
+
+// Which keys a query may see and how probabilities are formed.
+struct AttentionRule {
+  float scale;
+  bool causal;   // key t is hidden from query s when t > past + s
+  bool clipped;  // clip((zeta - gamma) * softmax + gamma, 0, 1)
+  float gamma;
+  float zeta;
+};
+
+// q, out: [B, S, heads*dh]; mask: [B, T] (0 hides a key). Hidden keys get probability exactly 0;
+// a query with no visible key gets a zero context (it is padding).
+void attention(const float* q, KvView keys, KvView values, const int32_t* mask,
+               const AttentionShape& shape, const AttentionRule& rule, float* out);
+
+}  // namespace qtx::cpu

@@ -1,0 +1,152 @@
+#include "engine/cpu/dnnl_linear.h"
+
+#include <map>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "oneapi/dnnl/dnnl.hpp"
+#include "qtx/error.h"
+
+namespace qtx::cpu {
+
+using dt = dnnl::memory::data_type;
+using tag = dnnl::memory::format_tag;
+
+struct DnnlEngine::Impl {
+  dnnl::engine engine{dnnl::engine::kind::cpu, 0};
+};
+
+DnnlEngine::DnnlEngine() : impl_(std::make_unique<Impl>()) {}
+DnnlEngine::~DnnlEngine() = default;
+
+namespace {
+
+// The row count the weight layout is chosen for: a typical prefill (batch x sequence).
+constexpr int64_t kLayoutRows = 128;
+// Distinct row counts kept; beyond it the cache starts over (bounded memory).
+constexpr size_t kMaxCachedPrimitives = 64;
+
+dnnl::algorithm eltwise_of(fb::Activation act) {
+  switch (act) {
+    case fb::Activation::Gelu:
+      return dnnl::algorithm::eltwise_gelu_erf;
+    case fb::Activation::GeluTanh:
+      return dnnl::algorithm::eltwise_gelu_tanh;
+    case fb::Activation::Relu:
+      return dnnl::algorithm::eltwise_relu;
+    case fb::Activation::Tanh:
+      return dnnl::algorithm::eltwise_tanh;
+    case fb::Activation::None:
+      break;
+  }
+  return dnnl::algorithm::undef;
+}
+
+// A primitive for one row count, bound to the packed weights or, where oneDNN has no
+// implementation for that layout at this row count, to the plain ones.
+struct Compiled {
+  dnnl::matmul matmul;
+  dnnl::memory::desc scratch;
+  bool packed;
+};
+
+}  // namespace
+
+struct DnnlLinear::Impl {
+  std::shared_ptr<const DnnlEngine> owner;
+  const dnnl::engine& engine;
+  int64_t n, k;
+  dnnl::primitive_attr attr;
+  dnnl::memory plain;    // the caller's [n, k] weight, viewed as [k, n] "ba"
+  dnnl::memory weights;  // in the layout chosen for kLayoutRows rows
+  dnnl::memory bias;     // [1, n] or empty
+  mutable std::mutex mutex;
+  mutable std::map<int64_t, std::shared_ptr<const Compiled>> compiled;
+
+  Impl(std::shared_ptr<const DnnlEngine> e, int64_t n_, int64_t k_)
+      : owner(std::move(e)), engine(owner->impl().engine), n(n_), k(k_) {}
+
+  dnnl::matmul::primitive_desc describe(int64_t m, const dnnl::memory::desc& wmd) const {
+    const dnnl::memory::desc src({m, k}, dt::f32, tag::ab);
+    const dnnl::memory::desc dst({m, n}, dt::f32, tag::ab);
+    const dnnl::matmul::desc d = bias ? dnnl::matmul::desc(src, wmd, bias.get_desc(), dst)
+                                      : dnnl::matmul::desc(src, wmd, dst);
+    return dnnl::matmul::primitive_desc(d, attr, engine);
+  }
+
+  std::shared_ptr<const Compiled> compile(int64_t m) const {
+    try {
+      const auto pd = describe(m, weights.get_desc());
+      return std::make_shared<const Compiled>(
+          Compiled{dnnl::matmul(pd), pd.scratchpad_desc(), true});
+    } catch (const dnnl::error&) {
+      const auto pd = describe(m, plain.get_desc());
+      return std::make_shared<const Compiled>(
+          Compiled{dnnl::matmul(pd), pd.scratchpad_desc(), false});
+    }
+  }
+
+  // Shared ownership: a caller keeps its primitive even if the cache starts over meanwhile.
+  std::shared_ptr<const Compiled> get(int64_t m) const {
+    std::lock_guard<std::mutex> lock(mutex);
+    auto it = compiled.find(m);
+    if (it != compiled.end()) return it->second;
+    if (compiled.size() >= kMaxCachedPrimitives) compiled.clear();
+    return compiled.emplace(m, compile(m)).first->second;
+  }
+};
+
+DnnlLinear::DnnlLinear(std::shared_ptr<const DnnlEngine> engine, const float* weight,
+                       const float* bias, int64_t n, int64_t k, fb::Activation act)
+    : impl_(std::make_unique<Impl>(std::move(engine), n, k)) {
+  Impl& im = *impl_;
+  try {
+    im.attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+    if (act != fb::Activation::None) {
+      dnnl::post_ops ops;
+      ops.append_eltwise(1.0f, eltwise_of(act), 0.0f, 0.0f);
+      im.attr.set_post_ops(ops);
+    }
+    dnnl::stream stream(im.engine);
+    if (bias) {
+      im.bias = dnnl::memory({{1, n}, dt::f32, tag::ab}, im.engine);
+      dnnl::memory given({{1, n}, dt::f32, tag::ab}, im.engine, const_cast<float*>(bias));
+      dnnl::reorder(given, im.bias).execute(stream, given, im.bias);
+    }
+    // W [n, k] row-major is the matmul's [k, n] weight in column-major ("ba") order.
+    im.plain = dnnl::memory({{k, n}, dt::f32, tag::ba}, im.engine, const_cast<float*>(weight));
+    const auto pd = im.describe(kLayoutRows, {{k, n}, dt::f32, tag::any});
+    im.weights = dnnl::memory(pd.weights_desc(), im.engine);
+    dnnl::reorder(im.plain, im.weights).execute(stream, im.plain, im.weights);
+    stream.wait();
+  } catch (const dnnl::error& e) {
+    throw Error(ErrorCode::kInternal, std::string("oneDNN matmul setup failed: ") + e.what());
+  }
+}
+
+DnnlLinear::~DnnlLinear() = default;
+
+void DnnlLinear::run(const float* x, int64_t m, float* y) const {
+  const Impl& im = *impl_;
+  try {
+    const std::shared_ptr<const Compiled> c = im.get(m);
+    dnnl::stream stream(im.engine);
+    const dnnl::memory src({{m, im.k}, dt::f32, tag::ab}, im.engine, const_cast<float*>(x));
+    const dnnl::memory dst({{m, im.n}, dt::f32, tag::ab}, im.engine, y);
+    const dnnl::memory scratch(c->scratch, im.engine);
+    std::unordered_map<int, dnnl::memory> args{
+        {DNNL_ARG_SRC, src},
+        {DNNL_ARG_WEIGHTS, c->packed ? im.weights : im.plain},
+        {DNNL_ARG_DST, dst},
+        {DNNL_ARG_SCRATCHPAD, scratch}};
+    if (im.bias) args.emplace(DNNL_ARG_BIAS, im.bias);
+    c->matmul.execute(stream, args);
+    stream.wait();
+  } catch (const dnnl::error& e) {
+    throw Error(ErrorCode::kInternal, std::string("oneDNN matmul failed: ") + e.what());
+  }
+}
+
+}  // namespace qtx::cpu

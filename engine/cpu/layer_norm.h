@@ -1,0 +1,13 @@
+// LayerNorm over the last dimension, as torch.nn.LayerNorm: (x - mean) / sqrt(var + eps) *
+// gamma + beta with the biased variance.
+#pragma once
+
+#include <cstdint>
+
+namespace qtx::cpu {
+
+// x and y: [rows, n]; gamma, beta: [n]. y may equal x.
+void layer_norm(const float* x, const float* gamma, const float* beta, int64_t rows, int64_t n,
+                float epsilon, float* y);
+
+}  // namespace qtx::cpu

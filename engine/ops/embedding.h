@@ -1,0 +1,21 @@
+// Embedding op: token ids [B, S] and attention mask [B, past + S] -> [B, S, H] from the word,
+// position and (optional) token-type tables. Ids outside the vocabulary and positions past
+// the table are the caller's errors (kInvalidArgument) naming the id and the limit.
+#pragma once
+
+#include "engine/ops/op_context.h"
+
+namespace qtx::ops {
+
+struct EmbeddingInputs {
+  const Tensor& ids;             // I32 [B, S]
+  const Tensor& mask;            // I32 [B, T], T = past + S
+  const Tensor& word;            // [V, H]
+  const Tensor& position;        // [P, H]
+  const Tensor* token_type;      // [types, H] or nullptr
+  const Tensor* token_type_ids;  // I32 [B, S] or nullptr
+};
+
+Tensor embedding(const OpContext& ctx, const fb::EmbeddingAttrsT& attrs, const EmbeddingInputs& in);
+
+}  // namespace qtx::ops

@@ -1,0 +1,28 @@
+#include "engine/ops/pooling.h"
+
+#include "engine/cpu/pooling.h"
+
+namespace qtx::ops {
+
+Tensor pooling(const OpContext& ctx, const fb::PoolingAttrsT& attrs, const Tensor& x,
+               const Tensor& mask) {
+  expect_float(ctx, "input", x, 3);
+  const int64_t b = x.dim(0), s = x.dim(1), h = x.dim(2);
+  if (mask.dtype() != DType::I32 || mask.shape() != Shape{b, s}) {
+    fail(ctx, ErrorCode::kInvalidArgument,
+         "attention_mask has shape " + shape_string(mask.shape()) + ", expected int32 " +
+             shape_string({b, s}));
+  }
+  Tensor y(DType::F32, {b, h});
+  switch (attrs.mode) {
+    case fb::PoolingMode::Cls:
+      cpu::pool_cls(x.data<float>(), b, s, h, y.data<float>());
+      return y;
+    case fb::PoolingMode::Mean:
+      cpu::pool_mean(x.data<float>(), mask.data<int32_t>(), b, s, h, y.data<float>());
+      return y;
+  }
+  fail(ctx, ErrorCode::kInvalidFile, "unknown pooling mode");
+}
+
+}  // namespace qtx::ops
