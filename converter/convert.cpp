@@ -1,0 +1,80 @@
+#include "converter/convert.h"
+
+#include "converter/checkpoint.h"
+#include "converter/qtx_writer.h"
+#include "engine/util/half.h"
+#include "models/registry.h"
+#include "qtx/error.h"
+
+namespace qtx::convert {
+namespace {
+
+void report(const ConvertOptions& options, const std::string& step) {
+  if (options.progress) options.progress(step);
+}
+
+Tensor to_half(const Tensor& source) {
+  Tensor half(DType::F16, source.shape());
+  const float* src = source.data<float>();
+  auto* dst = static_cast<uint16_t*>(half.raw_mutable());
+  for (int64_t i = 0; i < source.numel(); ++i) dst[i] = float_to_half(src[i]);
+  return half;
+}
+
+// The constant inputs that hold large matrices: Linear weights and embedding tables.
+std::vector<int> large_matrix_inputs(const fb::NodeT& node) {
+  if (node.op.type == fb::Op::LinearAttrs && node.inputs.size() > 1) return {node.inputs[1]};
+  if (node.op.type == fb::Op::EmbeddingAttrs && node.inputs.size() > 4) {
+    return {node.inputs[2], node.inputs[3], node.inputs[4]};
+  }
+  return {};
+}
+
+// Stores the large matrices as F16 (a tied table shared by two nodes is converted once).
+void store_weights_as_half(ModelDef& model) {
+  auto& tensors = model.desc.graph->tensors;
+  for (const auto& node : model.desc.graph->nodes) {
+    for (int index : large_matrix_inputs(*node)) {
+      if (index < 0) continue;
+      const auto i = static_cast<size_t>(index);
+      if (!tensors[i]->constant || tensors[i]->dtype != DType::F32) continue;
+      model.constants[i] = to_half(model.constants[i]);
+      tensors[i]->dtype = DType::F16;
+    }
+  }
+  model.desc.recipe->name = "float16";
+  model.desc.recipe->weights = DType::F16;
+  model.desc.recipe->description =
+      "float16 Linear weights and embeddings; float32 LayerNorm, biases, gates and activations";
+}
+
+}  // namespace
+
+ModelDef build_model(const std::filesystem::path& checkpoint_dir, const ConvertOptions& options) {
+  if (options.dtype != DType::F32 && options.dtype != DType::F16) {
+    throw Error(ErrorCode::kInvalidArgument, "convert " + checkpoint_dir.string() +
+                                                 ": weight dtype " +
+                                                 std::string(dtype_name(options.dtype)) +
+                                                 " (float conversion supports F32, F16)");
+  }
+  report(options, "reading " + (checkpoint_dir / "config.json").string());
+  const models::ModelConfig config = models::ModelConfig::read(checkpoint_dir);
+  report(options, "opening checkpoint " + checkpoint_dir.string());
+  const Checkpoint checkpoint = Checkpoint::open(checkpoint_dir);
+  report(options, "building graph");
+  ModelDef model = models::build_graph(config, checkpoint, {options.softmax});
+  if (options.dtype == DType::F16) {
+    report(options, "storing weights as float16");
+    store_weights_as_half(model);
+  }
+  return model;
+}
+
+void convert_checkpoint(const std::filesystem::path& checkpoint_dir,
+                        const std::filesystem::path& out, const ConvertOptions& options) {
+  const ModelDef model = build_model(checkpoint_dir, options);
+  report(options, "writing " + out.string());
+  write_qtx(model, out);
+}
+
+}  // namespace qtx::convert

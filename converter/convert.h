@@ -1,0 +1,29 @@
+// Checkpoint directory -> ModelDef -> .qtx file: the float path of the converter. The
+// architecture's builder (models/registry.h) makes the float32 graph; this adds the tokenizer
+// and, for float16, stores the large matrices (Linear weights, embedding tables) as F16 while
+// LayerNorm parameters, biases and gate weights stay F32.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <string>
+
+#include "engine/graph/model_def.h"
+
+namespace qtx::convert {
+
+struct ConvertOptions {
+  DType dtype = DType::F32;  // F32 or F16 weights
+  // "" = from config.json ("attn_softmax"), "vanilla", or "clipped(gamma:zeta)".
+  std::string softmax;
+  // Told each step as it starts ("reading checkpoint", ...); may be empty.
+  std::function<void(const std::string&)> progress;
+};
+
+ModelDef build_model(const std::filesystem::path& checkpoint_dir, const ConvertOptions& options);
+
+// build_model, then write_qtx (converter/qtx_writer.h) to `out`.
+void convert_checkpoint(const std::filesystem::path& checkpoint_dir,
+                        const std::filesystem::path& out, const ConvertOptions& options);
+
+}  // namespace qtx::convert
