@@ -6,6 +6,7 @@
 
 #include "converter/safetensors.h"
 #include "converter/shard_index.h"
+#include "converter/torch_checkpoint.h"
 #include "qtx/error.h"
 
 namespace qtx::convert {
@@ -49,9 +50,7 @@ bool is_zip(const std::filesystem::path& file) {
 
 // The format is told by the bytes, not the name: torch.save writes a zip archive.
 std::shared_ptr<TensorFile> open_tensor_file(const std::filesystem::path& file) {
-  if (is_zip(file)) {
-    throw Error(ErrorCode::kUnsupported, file.string() + ": torch zip checkpoints not yet read");
-  }
+  if (is_zip(file)) return TorchCheckpointFile::open(file);
   return SafetensorsFile::open(file);
 }
 
