@@ -41,11 +41,12 @@ struct WordPieceOptions {
 };
 
 std::unique_ptr<Tokenizer> make_wordpiece(std::vector<std::string> vocab,
-                                          std::vector<int32_t> special_tokens,
-                                          SpecialIds ids, WordPieceOptions options);
+                                          std::vector<int32_t> special_tokens, SpecialIds ids,
+                                          WordPieceOptions options);
 
 struct BpeOptions {
   bool add_prefix_space = false;
+  bool add_bos = false;  // encode_for_model starts with BOS (tokenizer_config's add_bos_token)
 };
 
 // vocab: index = id, tokens in GPT-2's byte-to-unicode alphabet; merges: "left right" by rank.
