@@ -191,10 +191,11 @@ class Unpickler {
       case 'Q':
         persistent_id();
         return true;
-      case 'c':
-        global(std::string(cursor_.read_line("GLOBAL module")),
-               std::string(cursor_.read_line("GLOBAL name")));
+      case 'c': {
+        const std::string module(cursor_.read_line("GLOBAL module"));
+        global(module, std::string(cursor_.read_line("GLOBAL name")));
         return true;
+      }
       case 0x93: {  // STACK_GLOBAL
         const std::string name = pop(Kind::kString, "a global name")->text;
         global(pop(Kind::kString, "a module name")->text, name);
