@@ -1,0 +1,102 @@
+#include "engine/runtime/node_runner.h"
+
+#include <string>
+#include <vector>
+
+#include "engine/ops/activation.h"
+#include "engine/ops/add.h"
+#include "engine/ops/attention.h"
+#include "engine/ops/embedding.h"
+#include "engine/ops/layer_norm.h"
+#include "engine/ops/linear.h"
+#include "engine/ops/pooling.h"
+
+namespace qtx::runtime {
+namespace {
+
+// The node's inputs with their arity checked once, so each op sees what it expects.
+class Inputs {
+ public:
+  Inputs(const ops::OpContext& ctx, std::span<const Tensor* const> inputs, size_t required)
+      : ctx_(ctx), inputs_(inputs) {
+    if (inputs_.size() < required) {
+      ops::fail(ctx_, ErrorCode::kInvalidFile,
+                "has " + std::to_string(inputs_.size()) + " inputs, expected at least " +
+                    std::to_string(required));
+    }
+  }
+  const Tensor& at(size_t i) const {
+    if (!inputs_[i]) {
+      ops::fail(ctx_, ErrorCode::kInvalidFile, "input " + std::to_string(i) + " is absent");
+    }
+    return *inputs_[i];
+  }
+  const Tensor* optional(size_t i) const { return i < inputs_.size() ? inputs_[i] : nullptr; }
+  size_t size() const { return inputs_.size(); }
+
+ private:
+  const ops::OpContext& ctx_;
+  std::span<const Tensor* const> inputs_;
+};
+
+Tensor run_attention(const ops::OpContext& ctx, const fb::AttentionAttrsT& attrs, const Inputs& in,
+                     ops::CacheSlot cache) {
+  std::vector<const Tensor*> gate;
+  for (size_t i = 5; i < in.size(); ++i) gate.push_back(in.optional(i));
+  const bool gated = attrs.gate != fb::GateKind::None;
+  const ops::AttentionInputs args{in.at(0),
+                                  in.at(1),
+                                  in.at(2),
+                                  in.at(3),
+                                  gated ? in.optional(4) : nullptr,
+                                  gated ? std::move(gate) : std::vector<const Tensor*>{}};
+  return ops::attention(ctx, attrs, args, cache);
+}
+
+}  // namespace
+
+Tensor run_node(const NodePlan& plan, std::span<const Tensor* const> inputs, bool reference,
+                KvCache* cache) {
+  const fb::NodeT& node = *plan.node;
+  const ops::OpContext ctx{node.name, reference};
+  const fb::OpUnion& op = node.op;
+  switch (op.type) {
+    case fb::Op::EmbeddingAttrs: {
+      const Inputs in(ctx, inputs, 4);
+      return ops::embedding(
+          ctx, *op.AsEmbeddingAttrs(),
+          {in.at(0), in.at(1), in.at(2), in.at(3), in.optional(4), in.optional(5)});
+    }
+    case fb::Op::LayerNormAttrs: {
+      const Inputs in(ctx, inputs, 3);
+      return ops::layer_norm(ctx, *op.AsLayerNormAttrs(), in.at(0), in.at(1), in.at(2));
+    }
+    case fb::Op::LinearAttrs: {
+      const Inputs in(ctx, inputs, 2);
+      return ops::linear(ctx, *op.AsLinearAttrs(), in.at(0), in.at(1), in.optional(2),
+                         plan.linear.get());
+    }
+    case fb::Op::AttentionAttrs: {
+      const Inputs in(ctx, inputs, 4);
+      const ops::CacheSlot slot{plan.cache_slot >= 0 ? cache : nullptr, plan.cache_slot};
+      return run_attention(ctx, *op.AsAttentionAttrs(), in, slot);
+    }
+    case fb::Op::ActivationAttrs: {
+      const Inputs in(ctx, inputs, 1);
+      return ops::activation(ctx, *op.AsActivationAttrs(), in.at(0));
+    }
+    case fb::Op::AddAttrs: {
+      const Inputs in(ctx, inputs, 2);
+      return ops::add(ctx, in.at(0), in.at(1));
+    }
+    case fb::Op::PoolingAttrs: {
+      const Inputs in(ctx, inputs, 2);
+      return ops::pooling(ctx, *op.AsPoolingAttrs(), in.at(0), in.at(1));
+    }
+    case fb::Op::NONE:
+      break;
+  }
+  ops::fail(ctx, ErrorCode::kInvalidFile, "unknown op");
+}
+
+}  // namespace qtx::runtime
