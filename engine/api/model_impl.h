@@ -33,6 +33,4 @@ struct Model::Impl {
   mutable std::map<std::pair<int, int>, std::shared_ptr<const Executor>> executors_;
 };
 
-ModelInfo model_info(const fb::ModelT& desc);
-
 }  // namespace qtx
