@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   CLI::App app{"qtx: INT8 inference for transformers"};
   app.require_subcommand(1);
   qtx::cli::add_convert_command(app);
+  qtx::cli::add_run_command(app);
   qtx::cli::add_inspect_command(app);
   try {
     app.parse(argc, argv);

@@ -1,0 +1,66 @@
+// qtx::Model: a loaded .qtx file and its tokenizer, immutable once built.
+#include <string>
+
+#include "engine/api/model_impl.h"
+#include "engine/api/model_info.h"
+#include "engine/format/qtx_loader.h"
+#include "engine/text/tokenizer_factory.h"
+
+namespace qtx {
+std::shared_ptr<const Executor> Model::Impl::executor(const SessionOptions& options) const {
+  const std::pair<int, int> key{static_cast<int>(options.backend), options.threads};
+  std::lock_guard<std::mutex> lock(executors_mutex_);
+  auto& slot = executors_[key];
+  if (!slot) {
+    ExecutorOptions executor_options;
+    executor_options.backend = options.backend == SessionOptions::Backend::kReference
+                                   ? Backend::kReference
+                                   : Backend::kCpu;
+    executor_options.threads = options.threads;
+    slot = std::make_shared<const Executor>(def, executor_options);
+  }
+  return slot;
+}
+
+runtime::BatchLimits Model::Impl::batch_limits() const {
+  const text::SpecialIds& special = tokenizer->special_ids();
+  runtime::BatchLimits limits;
+  limits.vocab_size = info.vocab_size;
+  limits.max_positions = info.max_positions;
+  // Padded positions are masked out, so any valid id works when a vocabulary has no pad.
+  limits.pad_id = special.pad >= 0 ? special.pad : (special.eos >= 0 ? special.eos : 0);
+  return limits;
+}
+
+std::shared_ptr<const Model> Model::load(const std::string& path) {
+  auto impl = std::make_unique<Impl>();
+  impl->path = path;
+  impl->def = load_qtx(path);
+  impl->tokenizer = text::make_tokenizer(*impl->def->desc.tokenizer);
+  impl->info = model_info(impl->def->desc);
+  return std::shared_ptr<const Model>(new Model(std::move(impl)));
+}
+
+Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Model::~Model() = default;
+
+const ModelInfo& Model::info() const {
+  return impl_->info;
+}
+const std::string& Model::path() const {
+  return impl_->path;
+}
+
+std::vector<int32_t> Model::encode(std::string_view text) const {
+  return impl_->tokenizer->encode_for_model(text);
+}
+
+std::string Model::decode(std::span<const int32_t> ids, bool skip_special) const {
+  return impl_->tokenizer->decode(ids, skip_special);
+}
+
+const std::string& Model::token(int32_t id) const {
+  return impl_->tokenizer->token(id);
+}
+
+}  // namespace qtx

@@ -1,0 +1,123 @@
+// `qtx run MODEL.qtx --text ... | --file ...`: runs a model on text the way its head calls
+// for: fill-mask (masked LM), continuation (causal LM), class probabilities (classifier) or a
+// pooled embedding (headless encoder).
+#include <fstream>
+#include <limits>
+#include <memory>
+
+#include "tools/cli/commands.h"
+#include "tools/cli/npy_writer.h"
+#include "tools/cli/run_options.h"
+
+namespace qtx::cli {
+namespace {
+
+// One input per non-empty line; a trailing '\r' (a file from Windows) is dropped.
+std::vector<std::string> read_lines(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw Error(ErrorCode::kIo, path + ": cannot open the input file");
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (!line.empty()) lines.push_back(std::move(line));
+  }
+  if (in.bad()) throw Error(ErrorCode::kIo, path + ": reading the input file failed");
+  if (lines.empty()) throw Error(ErrorCode::kInvalidArgument, path + ": no input lines");
+  return lines;
+}
+
+std::vector<std::string> read_inputs(const RunOptions& options) {
+  if (!options.file.empty()) return read_lines(options.file);
+  if (options.text.empty()) {
+    throw CLI::ValidationError("run", "give the input with --text TEXT or --file FILE");
+  }
+  return {options.text};
+}
+
+SessionOptions session_options(const RunOptions& options) {
+  SessionOptions session;
+  session.backend = options.backend == "reference" ? SessionOptions::Backend::kReference
+                                                   : SessionOptions::Backend::kCpu;
+  session.threads = options.threads;
+  return session;
+}
+
+Sequences run_task(const Session& session, const std::vector<std::string>& inputs,
+                   const RunOptions& options) {
+  switch (session.model().info().head) {
+    case ModelHead::kMaskedLM:
+      return run_fill_mask(session, inputs, options);
+    case ModelHead::kCausalLM:
+      return run_generation(session, inputs, options);
+    case ModelHead::kSequenceClassification:
+      return run_classification(session, inputs, options);
+    case ModelHead::kNone:
+      return run_embedding(session, inputs, options);
+  }
+  throw Error(ErrorCode::kInternal, "run: unknown model head");
+}
+
+void run(const RunOptions& options) {
+  const std::vector<std::string> inputs = read_inputs(options);
+  const Session session(Model::load(options.model_path), session_options(options));
+  const Sequences sequences = run_task(session, inputs, options);
+  if (options.dump_logits.empty()) return;
+  // One batch over everything the task ran (prompts with their continuations for causal
+  // LMs), so the dump is a single [B, S, D] array.
+  const ForwardResult result = session.forward(sequences);
+  write_npy(options.dump_logits, result.values, {result.batch, result.max_length, result.width});
+}
+
+// top_p lies in (0, 1]: 0 would keep nothing, so CLI::Range's closed interval does not fit.
+CLI::Validator probability_validator() {
+  return CLI::Validator(
+      [](std::string& value) -> std::string {
+        double p = 0.0;
+        try {
+          p = std::stod(value);
+        } catch (const std::exception&) {
+          return "not a number: " + value;
+        }
+        return p > 0.0 && p <= 1.0 ? "" : "must be in (0, 1], got " + value;
+      },
+      "in (0, 1]");
+}
+
+void add_options(CLI::App& cmd, RunOptions& o) {
+  cmd.add_option("model", o.model_path, "the .qtx file")->required()->check(CLI::ExistingFile);
+  auto* text = cmd.add_option("--text", o.text, "one input text");
+  cmd.add_option("--file", o.file, "inputs, one per line")
+      ->check(CLI::ExistingFile)
+      ->excludes(text);
+  cmd.add_option("--batch-size", o.batch_size, "inputs per model call")->check(CLI::Range(1, 4096));
+  cmd.add_option("--top-k", o.top_k,
+                 "fill-mask: predictions per [MASK] (default 5); "
+                 "generation: sample from the k most likely tokens")
+      ->check(CLI::Range(1, std::numeric_limits<int>::max()));
+  cmd.add_option("--max-new-tokens", o.max_new_tokens, "generation: tokens to add")
+      ->check(CLI::Range(1, 1 << 24));
+  cmd.add_option("--temperature", o.temperature, "generation: 0 is greedy")
+      ->check(CLI::Range(0.0, 1.0e6));
+  cmd.add_option("--top-p", o.top_p, "generation: nucleus sampling mass")
+      ->check(probability_validator());
+  cmd.add_option("--seed", o.seed, "generation: random seed");
+  cmd.add_option("--pooling", o.pooling, "embeddings: mean or cls")
+      ->check(CLI::IsMember({"mean", "cls"}));
+  cmd.add_flag("--normalize", o.normalize, "embeddings: scale to unit length");
+  cmd.add_flag("--json", o.json, "one JSON object per input line");
+  cmd.add_option("--dump-logits", o.dump_logits, "write the output logits / hidden states (.npy)");
+  cmd.add_option("--backend", o.backend, "cpu or reference")
+      ->check(CLI::IsMember({"cpu", "reference"}));
+  cmd.add_option("--threads", o.threads, "0: all cores")->check(CLI::Range(0, 4096));
+}
+
+}  // namespace
+
+void add_run_command(CLI::App& app) {
+  auto options = std::make_shared<RunOptions>();
+  CLI::App* cmd = app.add_subcommand("run", "Run a .qtx model on text");
+  add_options(*cmd, *options);
+  cmd->callback([options] { run(*options); });
+}
+
+}  // namespace qtx::cli
