@@ -2,6 +2,7 @@
 
 #include "converter/checkpoint.h"
 #include "converter/qtx_writer.h"
+#include "converter/tokenizer_files.h"
 #include "engine/util/half.h"
 #include "models/registry.h"
 #include "qtx/error.h"
@@ -63,6 +64,8 @@ ModelDef build_model(const std::filesystem::path& checkpoint_dir, const ConvertO
   const Checkpoint checkpoint = Checkpoint::open(checkpoint_dir);
   report(options, "building graph");
   ModelDef model = models::build_graph(config, checkpoint, {options.softmax});
+  report(options, "reading tokenizer");
+  model.desc.tokenizer = read_tokenizer(checkpoint_dir);
   if (options.dtype == DType::F16) {
     report(options, "storing weights as float16");
     store_weights_as_half(model);

@@ -1,7 +1,7 @@
 // Checkpoint directory -> ModelDef -> .qtx file: the float path of the converter. The
 // architecture's builder (models/registry.h) makes the float32 graph; this adds the tokenizer
-// and, for float16, stores the large matrices (Linear weights, embedding tables) as F16 while
-// LayerNorm parameters, biases and gate weights stay F32.
+// (converter/tokenizer_files.h) and, for float16, stores the large matrices (Linear weights,
+// embedding tables) as F16 while LayerNorm parameters, biases and gate weights stay F32.
 #pragma once
 
 #include <filesystem>
