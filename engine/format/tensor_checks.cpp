@@ -94,7 +94,7 @@ void check_tensor(const fb::TensorT& t, uint64_t section_size, const std::string
   if (t.constant) {
     check_constant_data(t, section_size, where, file_name);
   } else if (t.data_offset != 0 || t.data_size != 0) {
-    invalid(file_name, where + ": is not a constant but has data");
+    invalid(file_name, where + " is not a constant but has data");
   }
   if (t.quant) check_quant(*t.quant, t, where, file_name);
 }
