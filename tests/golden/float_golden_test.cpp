@@ -98,6 +98,84 @@ std::vector<GoldenParams> all_params() {
 
 INSTANTIATE_TEST_SUITE_P(SharedModels, FloatGolden, ::testing::ValuesIn(all_params()), param_name);
 
+// The goldens can tell the variants apart: bert4L-clipped run with vanilla softmax (a converter
+// override) must not match HF's clipped outputs.
+TEST(FloatGoldenSensitivity, ClippedModelRunAsVanillaDiffers) {
+  convert::ConvertOptions options;
+  options.softmax = "vanilla";
+  auto model = std::make_shared<const ModelDef>(
+      convert::build_model(testing::shared_model_dir("bert4L-clipped"), options));
+  const Executor executor(model, {});
+  const GoldenModel golden = testing::read_golden("bert4L-clipped");
+  const GoldenCase& c = golden.cases.at(0);
+  const auto outputs = executor.run({c.input_ids, c.attention_mask}, nullptr);
+  // Ten times the golden tolerance (1e-4): the golden test would catch a lost variant.
+  EXPECT_GT(testing::masked_relative_error(outputs[1], c.hidden, c.attention_mask), 1e-3);
+}
+
+// BertForSequenceClassification: bert4L-vanilla's encoder with a made-up pooler and classifier
+// (the shared models have none); expected logits are computed here from HF's hidden state of
+// [CLS]: classifier(tanh(pooler(h_cls))).
+TEST(SequenceClassificationGolden, PoolerAndClassifierOnClsToken) {
+  testing::TempDir dir("classifier");
+  testing::copy_side_files("bert4L-vanilla", dir.path());
+  Json config = testing::read_json(dir.path() / "config.json");
+  config = testing::with_key(config, "architectures",
+                             Json(Json::Array{"BertForSequenceClassification"}));
+  config =
+      testing::with_key(config, "id2label",
+                        Json(Json::Object{{"0", "negative"}, {"1", "neutral"}, {"2", "positive"}}));
+  testing::write_json(dir.path() / "config.json", config);
+  testing::NamedTensors tensors;
+  for (auto& [name, tensor] : testing::read_all_tensors("bert4L-vanilla")) {
+    if (name.starts_with("bert.")) tensors.emplace_back(name, std::move(tensor));
+  }
+  const int64_t hidden = 192, labels = 3;
+  auto pattern = [](Shape shape, float step) {
+    Tensor t(DType::F32, std::move(shape));
+    for (int64_t i = 0; i < t.numel(); ++i) {
+      t.data<float>()[i] = step * static_cast<float>((i * 7919) % 23 - 11);
+    }
+    return t;
+  };
+  const Tensor pooler_w = pattern({hidden, hidden}, 0.01f), pooler_b = pattern({hidden}, 0.02f);
+  const Tensor classifier_w = pattern({labels, hidden}, 0.05f),
+               classifier_b = pattern({labels}, 0.1f);
+  tensors.emplace_back("bert.pooler.dense.weight", pooler_w);
+  tensors.emplace_back("bert.pooler.dense.bias", pooler_b);
+  tensors.emplace_back("classifier.weight", classifier_w);
+  tensors.emplace_back("classifier.bias", classifier_b);
+  testing::write_safetensors(dir.path() / "model.safetensors", tensors);
+  auto model = std::make_shared<const ModelDef>(convert::build_model(dir.path(), {}));
+  EXPECT_EQ(model->config().labels, (std::vector<std::string>{"negative", "neutral", "positive"}));
+  const Executor executor(model, {});
+  const GoldenModel golden = testing::read_golden("bert4L-vanilla");
+  const GoldenCase& c = golden.cases.at(2);
+  const Tensor logits = executor.run({c.input_ids, c.attention_mask}, nullptr).at(0);
+  const int64_t batch = c.hidden.dim(0), seq = c.hidden.dim(1);
+  ASSERT_EQ(logits.shape(), (Shape{batch, labels}));
+  Tensor expected(DType::F32, {batch, labels});
+  for (int64_t b = 0; b < batch; ++b) {
+    const float* cls = c.hidden.data<float>() + b * seq * hidden;
+    std::vector<double> pooled(static_cast<size_t>(hidden));
+    for (int64_t o = 0; o < hidden; ++o) {
+      double sum = pooler_b.data<float>()[o];
+      for (int64_t i = 0; i < hidden; ++i) sum += pooler_w.data<float>()[o * hidden + i] * cls[i];
+      pooled[static_cast<size_t>(o)] = std::tanh(sum);
+    }
+    for (int64_t l = 0; l < labels; ++l) {
+      double sum = classifier_b.data<float>()[l];
+      for (int64_t i = 0; i < hidden; ++i) {
+        sum += classifier_w.data<float>()[l * hidden + i] * pooled[static_cast<size_t>(i)];
+      }
+      expected.data<float>()[b * labels + l] = static_cast<float>(sum);
+    }
+  }
+  Tensor rows(DType::I32, {batch});
+  std::fill_n(rows.data<int32_t>(), batch, 1);
+  EXPECT_LE(testing::masked_relative_error(logits, expected, rows), 1e-4);
+}
+
 // A headless BertModel checkpoint as HF saves one (no "bert." prefix, no cls.* tensors),
 // made from bert4L-vanilla at run time; its masked mean-pooled embedding must match HF's.
 TEST(HeadlessBertGolden, MeanPooledEmbeddingMatchesHuggingFace) {
