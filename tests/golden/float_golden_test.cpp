@@ -176,8 +176,43 @@ TEST(SequenceClassificationGolden, PoolerAndClassifierOnClsToken) {
   EXPECT_LE(testing::masked_relative_error(logits, expected, rows), 1e-4);
 }
 
-// A headless BertModel checkpoint as HF saves one (no "bert." prefix, no cls.* tensors),
-// made from bert4L-vanilla at run time; its masked mean-pooled embedding must match HF's.
+// Old BERT checkpoints name LayerNorm parameters gamma and beta.
+std::string old_layer_norm_name(std::string name) {
+  for (const auto& [now, old] :
+       {std::pair<std::string, std::string>{"LayerNorm.weight", "LayerNorm.gamma"},
+        {"LayerNorm.bias", "LayerNorm.beta"}}) {
+    if (name.ends_with(now)) return name.substr(0, name.size() - now.size()) + old;
+  }
+  return name;
+}
+
+// OPTModel as HF saves it ("decoder." prefix, no lm_head): its final hidden states are
+// opt4L-vanilla's.
+TEST(HeadlessOptGolden, DecoderPrefixGivesHuggingFaceHiddenStates) {
+  testing::TempDir dir("opt-headless");
+  testing::copy_side_files("opt4L-vanilla", dir.path());
+  const Json config = testing::read_json(dir.path() / "config.json");
+  testing::write_json(dir.path() / "config.json",
+                      testing::with_key(config, "architectures", Json(Json::Array{"OPTModel"})));
+  testing::NamedTensors decoder;
+  for (auto& [name, tensor] : testing::read_all_tensors("opt4L-vanilla")) {
+    decoder.emplace_back(name.substr(std::string("model.").size()), std::move(tensor));
+  }
+  testing::write_safetensors(dir.path() / "model.safetensors", decoder);
+  auto model = std::make_shared<const ModelDef>(convert::build_model(dir.path(), {}));
+  EXPECT_EQ(model->config().head, fb::Head::None);
+  const Executor executor(model, {});
+  const GoldenModel golden = testing::read_golden("opt4L-vanilla");
+  for (const auto& c : golden.cases) {
+    const auto outputs = executor.run({c.input_ids, c.attention_mask}, nullptr);
+    ASSERT_EQ(outputs.size(), 1u);
+    EXPECT_LE(testing::masked_relative_error(outputs[0], c.hidden, c.attention_mask), 1e-4);
+  }
+}
+
+// A headless BertModel checkpoint as HF saves one (no "bert." prefix, no cls.* tensors; here
+// with the old gamma/beta names), made from bert4L-vanilla at run time; its masked mean-pooled
+// embedding must match HF's.
 TEST(HeadlessBertGolden, MeanPooledEmbeddingMatchesHuggingFace) {
   testing::TempDir dir("headless");
   testing::copy_side_files("bert4L-vanilla", dir.path());
@@ -186,7 +221,8 @@ TEST(HeadlessBertGolden, MeanPooledEmbeddingMatchesHuggingFace) {
                       testing::with_key(config, "architectures", Json(Json::Array{"BertModel"})));
   testing::NamedTensors encoder;
   for (auto& [name, tensor] : testing::read_all_tensors("bert4L-vanilla")) {
-    if (name.starts_with("bert.")) encoder.emplace_back(name.substr(5), std::move(tensor));
+    if (name.starts_with("bert."))
+      encoder.emplace_back(old_layer_norm_name(name.substr(5)), std::move(tensor));
   }
   testing::write_safetensors(dir.path() / "model.safetensors", encoder);
   convert::convert_checkpoint(dir.path(), dir.path() / "headless.qtx", {});
