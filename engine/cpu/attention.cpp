@@ -4,6 +4,8 @@
 #include <cmath>
 #include <vector>
 
+#include "engine/cpu/parallel_for.h"
+
 namespace qtx::cpu {
 namespace {
 
@@ -85,17 +87,23 @@ void attend_head(const float* q, KvView values, const int32_t* mask, const Atten
 }  // namespace
 
 void attention(const float* q, KvView keys, KvView values, const int32_t* mask,
-               const AttentionShape& shape, const AttentionRule& rule, float* out) {
-  HeadScratch scratch;
-  scratch.keys_t.resize(static_cast<size_t>(shape.dh * shape.total));
-  scratch.scores.resize(static_cast<size_t>(shape.total));
-  scratch.visible.resize(static_cast<size_t>(shape.total));
-  for (int64_t b = 0; b < shape.batch; ++b) {
-    for (int64_t h = 0; h < shape.heads; ++h) {
+               const AttentionShape& shape, const AttentionRule& rule, int threads, float* out) {
+  // (batch, head) pairs are independent: each writes its own columns of `out`.
+  const int64_t work_per_pair = shape.seq * shape.total * shape.dh;
+  constexpr int64_t kMinWorkPerThread = 1 << 16;
+  const int64_t min_pairs =
+      std::max<int64_t>(1, kMinWorkPerThread / std::max<int64_t>(work_per_pair, 1));
+  parallel_for(shape.batch * shape.heads, threads, min_pairs, [&](int64_t begin, int64_t end) {
+    HeadScratch scratch;
+    scratch.keys_t.resize(static_cast<size_t>(shape.dh * shape.total));
+    scratch.scores.resize(static_cast<size_t>(shape.total));
+    scratch.visible.resize(static_cast<size_t>(shape.total));
+    for (int64_t pair = begin; pair < end; ++pair) {
+      const int64_t b = pair / shape.heads, h = pair % shape.heads;
       transpose_keys(keys, b, h, shape.total, shape.dh, scratch.keys_t.data());
       attend_head(q, values, mask, shape, rule, b, h, scratch, out);
     }
-  }
+  });
 }
 
 }  // namespace qtx::cpu

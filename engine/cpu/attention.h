@@ -34,8 +34,9 @@ struct AttentionRule {
 };
 
 // q, out: [B, S, heads*dh]; mask: [B, T] (0 hides a key). Hidden keys get probability exactly 0;
-// a query with no visible key gets a zero context (it is padding).
+// a query with no visible key gets a zero context (it is padding). Heads run on up to
+// `threads` threads (<= 0: one per core).
 void attention(const float* q, KvView keys, KvView values, const int32_t* mask,
-               const AttentionShape& shape, const AttentionRule& rule, float* out);
+               const AttentionShape& shape, const AttentionRule& rule, int threads, float* out);
 
 }  // namespace qtx::cpu

@@ -127,10 +127,10 @@ Tensor attention(const OpContext& ctx, const fb::AttentionAttrsT& attrs, const A
     append(in.k, d, past, layer.keys);
     append(in.v, d, past, layer.values);
     cpu::attention(in.q.data<float>(), cached_view(layer.keys), cached_view(layer.values),
-                   in.mask.data<int32_t>(), shape, rule, out.data<float>());
+                   in.mask.data<int32_t>(), shape, rule, ctx.threads, out.data<float>());
   } else {
     cpu::attention(in.q.data<float>(), fresh_view(in.k, d), fresh_view(in.v, d),
-                   in.mask.data<int32_t>(), shape, rule, out.data<float>());
+                   in.mask.data<int32_t>(), shape, rule, ctx.threads, out.data<float>());
   }
   if (gated) {
     cpu::apply_gate(gate, in.gate_input->data<float>(), d.batch * d.seq, d.heads, d.dh,

@@ -1,5 +1,6 @@
 // What every op call knows besides its inputs: the node it runs (named in every error) and
-// whether only the plain C++ reference kernels may be used (Backend::kReference).
+// whether only the plain C++ reference kernels may be used (Backend::kReference), and how many
+// threads the C++ kernels may use (<= 0: one per core).
 #pragma once
 
 #include <string>
@@ -12,6 +13,7 @@ namespace qtx::ops {
 struct OpContext {
   const std::string& node;
   bool reference = false;
+  int threads = 0;
 };
 
 // Errors name the node. kInvalidArgument is for the caller's inputs (ids, mask); a graph whose

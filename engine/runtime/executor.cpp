@@ -162,8 +162,8 @@ std::vector<Tensor> Executor::run(const RunInputs& inputs, KvCache* cache) const
     const fb::NodeT& node = *p.plans[n].node;
     args.clear();
     for (int input : node.inputs) args.push_back(lookup(input));
-    values[static_cast<size_t>(node.outputs[0])] =
-        runtime::run_node(p.plans[n], args, options_.backend == Backend::kReference, kv);
+    values[static_cast<size_t>(node.outputs[0])] = runtime::run_node(
+        p.plans[n], args, options_.backend == Backend::kReference, options_.threads, kv);
     for (int input : node.inputs) {
       if (input >= 0 && p.last_use[static_cast<size_t>(input)] == static_cast<int>(n)) {
         values[static_cast<size_t>(input)] = Tensor();

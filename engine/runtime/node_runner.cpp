@@ -56,9 +56,10 @@ Tensor run_attention(const ops::OpContext& ctx, const fb::AttentionAttrsT& attrs
 }  // namespace
 
 Tensor run_node(const NodePlan& plan, std::span<const Tensor* const> inputs, bool reference,
-                KvCache* cache) {
+                int threads, KvCache* cache) {
   const fb::NodeT& node = *plan.node;
-  const ops::OpContext ctx{node.name, reference};
+  // The reference backend stays single-threaded: it defines the semantics, simply.
+  const ops::OpContext ctx{node.name, reference, reference ? 1 : threads};
   const fb::OpUnion& op = node.op;
   switch (op.type) {
     case fb::Op::EmbeddingAttrs: {

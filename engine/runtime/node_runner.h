@@ -22,6 +22,6 @@ struct NodePlan {
 // inputs[i]: the tensor of node input i, or nullptr for an absent optional input (-1).
 // cache: the run's KV cache, or nullptr. Returns the node's single output.
 Tensor run_node(const NodePlan& plan, std::span<const Tensor* const> inputs, bool reference,
-                KvCache* cache);
+                int threads, KvCache* cache);
 
 }  // namespace qtx::runtime

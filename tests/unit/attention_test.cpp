@@ -107,8 +107,8 @@ std::vector<Tensor> gate_tensors(const Case& c, uint32_t seed) {
 }
 
 Tensor run_op(const Case& c, const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& mask,
-              const Tensor& x, const std::vector<Tensor>& g, float scale,
-              ops::CacheSlot cache = {}) {
+              const Tensor& x, const std::vector<Tensor>& g, float scale, ops::CacheSlot cache = {},
+              int threads = 1) {
   fb::AttentionAttrsT attrs;
   attrs.num_heads = static_cast<int32_t>(c.heads);
   attrs.causal = c.causal;
@@ -120,7 +120,7 @@ Tensor run_op(const Case& c, const Tensor& q, const Tensor& k, const Tensor& v, 
   std::vector<const Tensor*> gp;
   for (const Tensor& t : g) gp.push_back(&t);
   const std::string name = "layer.0.context";
-  const ops::OpContext ctx{name, false};
+  const ops::OpContext ctx{name, false, threads};
   return ops::attention(ctx, attrs,
                         {q, k, v, mask, c.gate == fb::GateKind::None ? nullptr : &x, gp}, cache);
 }
@@ -183,6 +183,18 @@ TEST(Attention, LinearAndMlpGates) {
   check_case({3, 4, 2, 8, true, fb::SoftmaxKind::Vanilla, 0, 1, fb::GateKind::Linear}, 12);
   check_case({2, 6, 3, 12, false, fb::SoftmaxKind::Vanilla, 0, 1, fb::GateKind::Mlp}, 13);
   check_case({1, 3, 2, 9, false, fb::SoftmaxKind::Clipped, -0.025f, 1, fb::GateKind::Mlp}, 14);
+}
+
+// Heads split over threads give the single-threaded result exactly.
+TEST(Attention, ThreadedHeadsEqualSingleThread) {
+  const Case c{2, 64, 4, 16, true, fb::SoftmaxKind::Vanilla, 0, 1, fb::GateKind::None};
+  const Tensor q = random_tensor({2, 64, 64}, 20), k = random_tensor({2, 64, 64}, 21);
+  const Tensor v = random_tensor({2, 64, 64}, 22);
+  const Tensor mask = padded_mask(2, 64);
+  const Tensor one = run_op(c, q, k, v, mask, q, {}, 0.25f, {}, 1);
+  const Tensor four = run_op(c, q, k, v, mask, q, {}, 0.25f, {}, 4);
+  for (int64_t i = 0; i < one.numel(); ++i) ASSERT_EQ(one.data<float>()[i], four.data<float>()[i]);
+  expect_close(four.data<float>(), naive_attention(c, q, k, v, mask, q, {}, 0.25f), 1e-5);
 }
 
 TEST(Attention, FullyMaskedRowIsFinite) {
