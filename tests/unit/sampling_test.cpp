@@ -46,14 +46,14 @@ TEST(Sampling, TopKKeepsTheKLargestAndTiesWithTheKth) {
 }
 
 TEST(Sampling, TopPKeepsTheSmallestHeadReachingP) {
-  // Probabilities 0.5, 0.3, 0.15, 0.05: p = 0.8 needs {0.5, 0.3}; HF removes the ascending
-  // tail while its cumulative mass is <= 1 - p = 0.2 (0.05, then 0.05 + 0.15 = 0.2).
+  // Probabilities 0.5, 0.3, 0.15, 0.05: p = 0.75 needs {0.5, 0.3}; HF removes the ascending
+  // tail while its cumulative mass is <= 1 - p = 0.25 (0.05, then 0.05 + 0.15 = 0.2).
   std::vector<float> logits = logits_of({0.15f, 0.5f, 0.05f, 0.3f});
-  apply_top_p(logits, 0.8f);
+  apply_top_p(logits, 0.75f);
   EXPECT_EQ(kept(logits), (std::vector<bool>{false, true, false, true}));
-  // p = 0.81 needs the 0.15 too.
+  // p = 0.85 needs the 0.15 too (the tail limit 0.15 stops after the 0.05).
   std::vector<float> more = logits_of({0.15f, 0.5f, 0.05f, 0.3f});
-  apply_top_p(more, 0.81f);
+  apply_top_p(more, 0.85f);
   EXPECT_EQ(kept(more), (std::vector<bool>{true, true, false, true}));
   // A tiny p still keeps the most likely token.
   std::vector<float> tiny = logits_of({0.15f, 0.5f, 0.05f, 0.3f});
