@@ -1,5 +1,6 @@
 #include "engine/text/bpe_merges.h"
 
+#include <bit>
 #include <queue>
 
 #include "qtx/error.h"
@@ -42,7 +43,10 @@ struct Candidate {
 }  // namespace
 
 BpeMerges::BpeMerges(const Vocabulary& vocab, std::span<const std::string> merges) {
-  merges_.reserve(merges.size());
+  size_t capacity = 16;
+  while (capacity < 2 * merges.size()) capacity *= 2;
+  slots_.assign(capacity, Merge{kEmpty, 0, 0});
+  shift_ = 64 - std::countr_zero(capacity);
   for (size_t rank = 0; rank < merges.size(); ++rank) {
     const std::string& merge = merges[rank];
     const size_t space = merge.find(' ');
@@ -57,14 +61,23 @@ BpeMerges::BpeMerges(const Vocabulary& vocab, std::span<const std::string> merge
     const int32_t right_id = require_token(vocab, right, rank);
     const int32_t merged_id = require_token(vocab, left + right, rank);
     // A repeated pair keeps its last rank, as Hugging Face's merge map does.
-    merges_.insert_or_assign(pair_key(left_id, right_id),
-                             Merge{static_cast<uint32_t>(rank), merged_id});
+    Merge& slot = slots_[slot_of(pair_key(left_id, right_id))];
+    if (slot.key == kEmpty) ++size_;
+    slot = Merge{pair_key(left_id, right_id), static_cast<uint32_t>(rank), merged_id};
   }
 }
 
+// The slot holding `key`, or the empty slot where it would go (linear probing).
+size_t BpeMerges::slot_of(uint64_t key) const {
+  const size_t mask = slots_.size() - 1;
+  size_t slot = static_cast<size_t>((key * 0x9E3779B97F4A7C15ULL) >> shift_);
+  while (slots_[slot].key != key && slots_[slot].key != kEmpty) slot = (slot + 1) & mask;
+  return slot;
+}
+
 const BpeMerges::Merge* BpeMerges::find(int32_t left, int32_t right) const {
-  const auto it = merges_.find(pair_key(left, right));
-  return it == merges_.end() ? nullptr : &it->second;
+  const Merge& slot = slots_[slot_of(pair_key(left, right))];
+  return slot.key == kEmpty ? nullptr : &slot;
 }
 
 void BpeMerges::apply(std::vector<int32_t>& word) const {

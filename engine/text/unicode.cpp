@@ -1,7 +1,10 @@
 #include "engine/text/unicode.h"
 
 #include <algorithm>
+#include <array>
+#include <cstdint>
 #include <span>
+#include <utility>
 
 #include "engine/text/unicode_tables.h"
 
@@ -81,8 +84,10 @@ int combining_class(char32_t c) {
 }
 
 void append_lowercase(char32_t c, std::u32string& out) {
-  if (const auto* run = find_range(tables::lowercase(), c);
-      run != nullptr && (c - run->first) % run->stride == 0) {
+  if (c < 0x80) {
+    out.push_back(c >= U'A' && c <= U'Z' ? c + (U'a' - U'A') : c);
+  } else if (const auto* run = find_range(tables::lowercase(), c);
+             run != nullptr && (c - run->first) % run->stride == 0) {
     out.push_back(static_cast<char32_t>(static_cast<int64_t>(c) + run->delta));
   } else if (const auto* mapping = find_mapping(tables::lowercase_long(), c)) {
     append_mapping(*mapping, out);
@@ -92,6 +97,10 @@ void append_lowercase(char32_t c, std::u32string& out) {
 }
 
 void append_decomposition(char32_t c, std::u32string& out) {
+  if (c < 0x80) {
+    out.push_back(c);
+    return;
+  }
   if (append_hangul_decomposition(c, out)) return;
   if (const auto* mapping = find_mapping(tables::decompositions(), c)) {
     append_mapping(*mapping, out);
