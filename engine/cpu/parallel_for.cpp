@@ -17,7 +17,6 @@ void parallel_for(int64_t items, int threads, int64_t min_items,
     return;
   }
   std::vector<std::exception_ptr> errors(static_cast<size_t>(workers));
-  std::vector<std::thread> pool;
   auto range = [&](int64_t w) {
     try {
       body(items * w / workers, items * (w + 1) / workers);
@@ -25,9 +24,18 @@ void parallel_for(int64_t items, int threads, int64_t min_items,
       errors[static_cast<size_t>(w)] = std::current_exception();
     }
   };
+#ifdef _OPENMP
+  // On oneDNN's own OpenMP pool: separate threads would compete with its spinning workers
+  // (measured: a BERT-base forward at 1x128 on 16 cores took 140 ms instead of 60).
+  const int team = static_cast<int>(workers);
+#pragma omp parallel for num_threads(team) schedule(static, 1)
+  for (int64_t w = 0; w < workers; ++w) range(w);
+#else
+  std::vector<std::thread> pool;
   for (int64_t w = 1; w < workers; ++w) pool.emplace_back(range, w);
   range(0);
   for (std::thread& t : pool) t.join();
+#endif
   for (const std::exception_ptr& e : errors) {
     if (e) std::rethrow_exception(e);
   }

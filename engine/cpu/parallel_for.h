@@ -1,7 +1,8 @@
 // Splits independent work items over threads for the C++ kernels (oneDNN threads its own
-// matmuls). Threads are started per call and joined before returning, so nothing outlives
-// the call and concurrent runs share no state; items are only split when each thread gets
-// enough work to pay for its start.
+// matmuls). Built with OpenMP (-fopenmp), the work runs on the OpenMP pool oneDNN uses;
+// without it, threads are started per call and joined before returning. Either way nothing
+// outlives the call and concurrent runs share no state; items are only split when each
+// thread gets enough work to pay for its start.
 #pragma once
 
 #include <cstdint>
