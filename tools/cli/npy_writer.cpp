@@ -13,10 +13,11 @@ namespace {
 // padded with spaces and a newline so the data starts at a multiple of 64 bytes.
 std::string npy_header(const std::vector<int64_t>& shape) {
   std::string dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (";
-  for (int64_t d : shape) dict += std::to_string(d) + ", ";
-  if (shape.size() > 1) dict.resize(dict.size() - 1);  // "(2, 3)" but "(5,)"
-  dict += "), }";
-  constexpr size_t kPrefix = 10;  // magic (6) + version (2) + header length (2)
+  for (size_t i = 0; i < shape.size(); ++i) {
+    dict += (i == 0 ? "" : ", ") + std::to_string(shape[i]);
+  }
+  dict += shape.size() == 1 ? ",), }" : "), }";  // a 1-tuple needs its comma: "(5,)"
+  constexpr size_t kPrefix = 10;                 // magic (6) + version (2) + header length (2)
   const size_t total = (kPrefix + dict.size() + 1 + 63) / 64 * 64;
   dict.append(total - kPrefix - dict.size() - 1, ' ');
   dict += '\n';
