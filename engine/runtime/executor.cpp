@@ -138,7 +138,8 @@ Executor::Executor(std::shared_ptr<const ModelDef> model, ExecutorOptions option
 
 Executor::~Executor() = default;
 
-std::vector<Tensor> Executor::run(const RunInputs& inputs, KvCache* cache) const {
+std::vector<Tensor> Executor::run(const RunInputs& inputs, KvCache* cache,
+                                  RunObserver* observer) const {
   const Prepared& p = *prepared_;
   const fb::GraphT& graph = model_->graph();
   const fb::ConfigT& config = model_->config();
@@ -162,8 +163,9 @@ std::vector<Tensor> Executor::run(const RunInputs& inputs, KvCache* cache) const
     const fb::NodeT& node = *p.plans[n].node;
     args.clear();
     for (int input : node.inputs) args.push_back(lookup(input));
-    values[static_cast<size_t>(node.outputs[0])] = runtime::run_node(
+    const Tensor& out = values[static_cast<size_t>(node.outputs[0])] = runtime::run_node(
         p.plans[n], args, options_.backend == Backend::kReference, options_.threads, kv);
+    if (observer) observer->observe(static_cast<int>(n), "output", out);
     for (int input : node.inputs) {
       if (input >= 0 && p.last_use[static_cast<size_t>(input)] == static_cast<int>(n)) {
         values[static_cast<size_t>(input)] = Tensor();

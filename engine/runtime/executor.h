@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <string_view>
 #include <vector>
 
 #include "engine/graph/model_def.h"
@@ -26,6 +27,16 @@ struct RunInputs {
   Tensor attention_mask;  // I32 [B, past + S]: 1 for real tokens, 0 for padding
 };
 
+// Sees every intermediate value of a run, in execution order: calibration records activation
+// ranges with it, and a debugger can dump tensors layer by layer. `what` is "output" for the
+// node's output tensor, or an op's internal quantization point ("scores", "probs" of an
+// Attention). Values are observed before their own fake quantization.
+class RunObserver {
+ public:
+  virtual ~RunObserver() = default;
+  virtual void observe(int node_index, std::string_view what, const Tensor& value) = 0;
+};
+
 class Executor {
  public:
   Executor(std::shared_ptr<const ModelDef> model, ExecutorOptions options);
@@ -34,7 +45,8 @@ class Executor {
   // The graph's outputs in order (logits [B,S,V] or hidden states [B,S,H] first).
   // Token ids outside the vocabulary, mask/ids shape mismatches and inputs longer than the
   // model's positions are errors (kInvalidArgument).
-  std::vector<Tensor> run(const RunInputs& inputs, KvCache* cache) const;
+  std::vector<Tensor> run(const RunInputs& inputs, KvCache* cache,
+                          RunObserver* observer = nullptr) const;
 
   const ModelDef& model() const { return *model_; }
 
