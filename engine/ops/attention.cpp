@@ -2,9 +2,12 @@
 
 #include <cmath>
 #include <cstring>
+#include <optional>
+#include <string>
 
 #include "engine/cpu/attention.h"
 #include "engine/cpu/attention_gate.h"
+#include "engine/cpu/attention_int8.h"
 
 namespace qtx::ops {
 namespace {
@@ -101,10 +104,65 @@ cpu::KvView cached_view(const Tensor& t) {
   return {t.data<float>(), t.dim(1) * cap * dh, cap * dh, dh};
 }
 
+// A per-tensor grid, or kUnsupported naming `what`.
+std::optional<cpu::QuantGrid> grid(const OpContext& ctx, const char* what,
+                                   const fb::QuantParamsT* params) {
+  if (!params) return std::nullopt;
+  if (params->axis != -1 || params->scales.size() != 1) {
+    fail(ctx, ErrorCode::kUnsupported, std::string(what) + " quantization must be per tensor");
+  }
+  return cpu::grid_of(*params);
+}
+
+// The grids the integer kernel needs, and which of them exist.
+struct Grids {
+  std::optional<cpu::QuantGrid> q, k, v, scores, probs;
+
+  cpu::AttentionGrids pointers() const {
+    auto at = [](const std::optional<cpu::QuantGrid>& g) { return g ? &*g : nullptr; };
+    return {at(q), at(k), at(v), at(scores), at(probs)};
+  }
+  bool any() const { return q || k || v || scores || probs; }
+};
+
+Grids grids_of(const OpContext& ctx, const fb::AttentionAttrsT& attrs, const AttentionQuant& quant,
+               const Dims& d) {
+  Grids g{grid(ctx, "q", quant.q), grid(ctx, "k", quant.k), grid(ctx, "v", quant.v),
+          grid(ctx, "scores", attrs.scores_quant.get()),
+          grid(ctx, "probs", attrs.probs_quant.get())};
+  if (g.any() && d.total > cpu::kMaxInt8AttentionKeys) {
+    fail(ctx, ErrorCode::kUnsupported,
+         "quantized attention over " + std::to_string(d.total) + " keys exceeds " +
+             std::to_string(cpu::kMaxInt8AttentionKeys));
+  }
+  return g;
+}
+
+// Runs the integer/observed kernel, handing the internal values to the observer.
+void attend_explicit(const float* q, cpu::KvView keys, cpu::KvView values, const Tensor& mask,
+                     const cpu::AttentionShape& shape, const cpu::AttentionRule& rule,
+                     const Grids& grids, const AttentionObserver* observer, int threads,
+                     float* out) {
+  Tensor scores, probs;
+  cpu::AttentionDumps dumps;
+  if (observer) {
+    const Shape internal{shape.batch, shape.heads, shape.seq, shape.total};
+    scores = Tensor(DType::F32, internal);
+    probs = Tensor(DType::F32, internal);
+    dumps = {scores.data<float>(), probs.data<float>()};
+  }
+  cpu::attention_int8(q, keys, values, mask.data<int32_t>(), shape, rule, grids.pointers(), dumps,
+                      threads, out);
+  if (observer) {
+    (*observer)("scores", scores);
+    (*observer)("probs", probs);
+  }
+}
+
 }  // namespace
 
 Tensor attention(const OpContext& ctx, const fb::AttentionAttrsT& attrs, const AttentionInputs& in,
-                 CacheSlot cache) {
+                 CacheSlot cache, const AttentionQuant& quant, const AttentionObserver* observer) {
   const Dims d = check_inputs(ctx, attrs, in);
   const int64_t past = d.total - d.seq;
   if (!cache.cache && past > 0) {
@@ -120,17 +178,25 @@ Tensor attention(const OpContext& ctx, const fb::AttentionAttrsT& attrs, const A
   const cpu::AttentionShape shape{d.batch, d.seq, d.total, d.heads, d.dh};
   const cpu::AttentionRule rule{attrs.scale, attrs.causal,
                                 attrs.softmax == fb::SoftmaxKind::Clipped, attrs.gamma, attrs.zeta};
+  const Grids grids = grids_of(ctx, attrs, quant, d);
   Tensor out(DType::F32, in.q.shape());
+  auto attend = [&](cpu::KvView keys, cpu::KvView values) {
+    if (grids.any() || observer) {
+      attend_explicit(in.q.data<float>(), keys, values, in.mask, shape, rule, grids, observer,
+                      ctx.threads, out.data<float>());
+    } else {
+      cpu::attention(in.q.data<float>(), keys, values, in.mask.data<int32_t>(), shape, rule,
+                     ctx.threads, out.data<float>());
+    }
+  };
   if (cache.cache) {
     KvCache::Layer& layer =
         cache.cache->reserve(cache.slot, ctx.node, d.batch, d.heads, d.dh, d.total);
     append(in.k, d, past, layer.keys);
     append(in.v, d, past, layer.values);
-    cpu::attention(in.q.data<float>(), cached_view(layer.keys), cached_view(layer.values),
-                   in.mask.data<int32_t>(), shape, rule, ctx.threads, out.data<float>());
+    attend(cached_view(layer.keys), cached_view(layer.values));
   } else {
-    cpu::attention(in.q.data<float>(), fresh_view(in.k, d), fresh_view(in.v, d),
-                   in.mask.data<int32_t>(), shape, rule, ctx.threads, out.data<float>());
+    attend(fresh_view(in.k, d), fresh_view(in.v, d));
   }
   if (gated) {
     cpu::apply_gate(gate, in.gate_input->data<float>(), d.batch * d.seq, d.heads, d.dh,

@@ -4,6 +4,8 @@
 // to the cache and attends over past + new. Output: the (gated) context [B, S, H].
 #pragma once
 
+#include <functional>
+#include <string_view>
 #include <vector>
 
 #include "engine/ops/op_context.h"
@@ -26,7 +28,20 @@ struct CacheSlot {
   int slot = 0;
 };
 
+// The quant params of q, k and v (nullptr: float). With attrs.scores_quant / probs_quant they
+// select the integer kernel of the INT8 contract (engine/cpu/attention_int8.h).
+struct AttentionQuant {
+  const fb::QuantParamsT* q = nullptr;
+  const fb::QuantParamsT* k = nullptr;
+  const fb::QuantParamsT* v = nullptr;
+};
+
+// Receives the internal values "scores" (scale * QK^T) and "probs" (softmax output), each
+// [B, heads, S, T], before their fake quantization: calibration records their ranges.
+using AttentionObserver = std::function<void(std::string_view what, const Tensor& value)>;
+
 Tensor attention(const OpContext& ctx, const fb::AttentionAttrsT& attrs, const AttentionInputs& in,
-                 CacheSlot cache);
+                 CacheSlot cache, const AttentionQuant& quant = {},
+                 const AttentionObserver* observer = nullptr);
 
 }  // namespace qtx::ops

@@ -1,23 +1,26 @@
 #include "engine/ops/linear.h"
 
+#include <vector>
+
 #include "engine/cpu/linear_reference.h"
 
 namespace qtx::ops {
+namespace {
 
-void check_linear_weights(const OpContext& ctx, const Tensor& weight, const Tensor* bias) {
-  expect_float(ctx, "weight", weight, 2);
-  if (bias) {
-    expect_float(ctx, "bias", *bias, 1);
-    expect_shape(ctx, "bias", *bias, {weight.dim(0)});
-  }
+// Beyond this many inputs per output an int32 accumulator could overflow
+// (383 * 127 * k < 2^31: codes minus zero point span at most 383).
+constexpr int64_t kMaxInt8Depth = 32768;
+
+void check_bias(const OpContext& ctx, const Tensor& weight, const Tensor* bias) {
+  if (!bias) return;
+  expect_float(ctx, "bias", *bias, 1);
+  expect_shape(ctx, "bias", *bias, {weight.dim(0)});
 }
 
-Tensor linear(const OpContext& ctx, const fb::LinearAttrsT& attrs, const Tensor& x,
-              const Tensor& weight, const Tensor* bias, const cpu::DnnlLinear* prepared) {
-  check_linear_weights(ctx, weight, bias);
+void check_input(const OpContext& ctx, const fb::LinearAttrsT& attrs, const Tensor& x,
+                 const Tensor& weight) {
   expect_float(ctx, "input", x, kAnyRank);
-  const int64_t n = weight.dim(0), k = weight.dim(1);
-  if (x.dim(-1) != k) {
+  if (x.dim(-1) != weight.dim(1)) {
     fail(ctx, ErrorCode::kInvalidFile,
          "input of shape " + shape_string(x.shape()) + " does not match weight of shape " +
              shape_string(weight.shape()));
@@ -25,18 +28,142 @@ Tensor linear(const OpContext& ctx, const fb::LinearAttrsT& attrs, const Tensor&
   if (attrs.activation < fb::Activation::MIN || attrs.activation > fb::Activation::MAX) {
     fail(ctx, ErrorCode::kInvalidFile, "unknown activation kind");
   }
+}
+
+Tensor float_linear(const OpContext& ctx, const fb::LinearAttrsT& attrs, const Tensor& x,
+                    const float* weight, int64_t n, const Tensor* bias,
+                    const cpu::DnnlLinear* prepared) {
   Shape out_shape = x.shape();
   out_shape.back() = n;
   Tensor y(DType::F32, out_shape);
-  const int64_t m = x.numel() / k;
+  const int64_t k = x.dim(-1), m = x.numel() / k;
   if (prepared && !ctx.reference) {
     prepared->run(x.data<float>(), m, y.data<float>());
   } else {
-    cpu::linear_reference(x.data<float>(), weight.data<float>(),
-                          bias ? bias->data<float>() : nullptr, m, n, k, attrs.activation,
-                          y.data<float>());
+    cpu::linear_reference(x.data<float>(), weight, bias ? bias->data<float>() : nullptr, m, n, k,
+                          attrs.activation, y.data<float>());
   }
   return y;
+}
+
+Tensor int8_linear(const OpContext& ctx, const fb::LinearAttrsT& attrs, const Tensor& x,
+                   const cpu::Int8Weight& w, const Tensor* bias, const LinearQuant& quant,
+                   LinearMode mode, const cpu::Int8Gemm* prepared) {
+  if (w.k > kMaxInt8Depth) {
+    fail(ctx, ErrorCode::kUnsupported,
+         "int8 input depth " + std::to_string(w.k) + " exceeds " + std::to_string(kMaxInt8Depth));
+  }
+  const int64_t m = x.numel() / w.k;
+  const cpu::ActivationCodes codes =
+      mode == LinearMode::kStatic
+          ? cpu::quantize_static(x.data<float>(), m, w.k, static_input_grid(ctx, *quant.input),
+                                 ctx.threads)
+          : cpu::quantize_dynamic(x.data<float>(), m, w.k, ctx.threads);
+  std::vector<int32_t> acc(static_cast<size_t>(m * w.n));
+  if (prepared && !ctx.reference) {
+    prepared->accumulate(codes, ctx.threads, acc.data());
+  } else {
+    cpu::int8_accumulate_reference(codes, w, acc.data());
+  }
+  Shape out_shape = x.shape();
+  out_shape.back() = w.n;
+  Tensor y(DType::F32, out_shape);
+  cpu::QuantGrid out_grid;
+  if (quant.output) {
+    if (quant.output->axis != -1) {
+      fail(ctx, ErrorCode::kUnsupported, "output quantization of an int8 Linear is per axis");
+    }
+    out_grid = cpu::grid_of(*quant.output);
+  }
+  const cpu::Int8Epilogue epilogue{bias ? bias->data<float>() : nullptr, attrs.activation,
+                                   quant.output ? &out_grid : nullptr};
+  cpu::int8_epilogue(acc.data(), codes, w, epilogue, ctx.reference ? 1 : ctx.threads,
+                     y.data<float>());
+  return y;
+}
+
+}  // namespace
+
+LinearMode linear_mode(const fb::LinearAttrsT& attrs, const Tensor& weight,
+                       const LinearQuant& quant) {
+  if (weight.dtype() != DType::I8) return LinearMode::kFloat;
+  if (quant.input) return LinearMode::kStatic;
+  return attrs.dynamic_quant ? LinearMode::kDynamic : LinearMode::kWeightOnly;
+}
+
+void check_linear_weights(const OpContext& ctx, const Tensor& weight, const Tensor* bias) {
+  expect_float(ctx, "weight", weight, 2);
+  check_bias(ctx, weight, bias);
+}
+
+cpu::Int8Weight int8_weight(const OpContext& ctx, const Tensor& weight,
+                            const fb::QuantParamsT* params) {
+  if (weight.rank() != 2 || weight.dim(0) < 1 || weight.dim(1) < 1) {
+    fail(ctx, ErrorCode::kInvalidFile,
+         "int8 weight has shape " + shape_string(weight.shape()) + ", expected [N, K]");
+  }
+  const int64_t n = weight.dim(0);
+  if (!params || params->scales.empty()) {
+    fail(ctx, ErrorCode::kInvalidFile, "int8 weight has no quantization scales");
+  }
+  const auto count = static_cast<int64_t>(params->scales.size());
+  const bool per_channel = params->axis == 0 && count == n;
+  if (!per_channel && count != 1) {
+    fail(ctx, ErrorCode::kInvalidFile,
+         "int8 weight has " + std::to_string(count) + " scales along axis " +
+             std::to_string(params->axis) + ", expected 1 or " + std::to_string(n) +
+             " along axis 0");
+  }
+  for (int32_t z : params->zero_points) {
+    if (z != 0) fail(ctx, ErrorCode::kUnsupported, "int8 weight is not symmetric");
+  }
+  return {weight.data<int8_t>(), n, weight.dim(1), params->scales.data(), per_channel};
+}
+
+cpu::QuantGrid static_input_grid(const OpContext& ctx, const fb::QuantParamsT& params) {
+  if (params.axis != -1 || params.scales.size() != 1) {
+    fail(ctx, ErrorCode::kUnsupported, "static int8 input quantization must be per tensor");
+  }
+  const cpu::QuantGrid g = cpu::grid_of(params);
+  if (!cpu::fits_s8(g) && !cpu::fits_u8(g)) {
+    fail(ctx, ErrorCode::kUnsupported,
+         "input codes [" + std::to_string(g.qmin) + ", " + std::to_string(g.qmax) +
+             "] fit neither s8 nor u8");
+  }
+  return g;
+}
+
+Tensor linear(const OpContext& ctx, const fb::LinearAttrsT& attrs, const Tensor& x,
+              const Tensor& weight, const Tensor* bias, const LinearQuant& quant,
+              const PreparedLinear& prepared) {
+  const LinearMode mode = linear_mode(attrs, weight, quant);
+  cpu::Int8Weight w;
+  if (mode == LinearMode::kFloat) {
+    check_linear_weights(ctx, weight, bias);
+  } else {
+    w = int8_weight(ctx, weight, quant.weight);
+    check_bias(ctx, weight, bias);
+  }
+  check_input(ctx, attrs, x, weight);
+  if (mode == LinearMode::kStatic || mode == LinearMode::kDynamic) {
+    return int8_linear(ctx, attrs, x, w, bias, quant, mode, prepared.int8_gemm);
+  }
+  Tensor y;
+  if (mode == LinearMode::kWeightOnly) {
+    const bool reference = ctx.reference || !prepared.float_gemm;
+    const std::vector<float> dequantized =
+        reference ? cpu::dequantize_weight(w) : std::vector<float>{};
+    y = float_linear(ctx, attrs, x, dequantized.data(), w.n, bias, prepared.float_gemm);
+  } else {
+    y = float_linear(ctx, attrs, x, weight.data<float>(), weight.dim(0), bias, prepared.float_gemm);
+  }
+  if (quant.output) cpu::fake_quantize_tensor(*quant.output, "node '" + ctx.node + "'", y);
+  return y;
+}
+
+Tensor linear(const OpContext& ctx, const fb::LinearAttrsT& attrs, const Tensor& x,
+              const Tensor& weight, const Tensor* bias, const cpu::DnnlLinear* prepared) {
+  return linear(ctx, attrs, x, weight, bias, {}, {prepared, nullptr});
 }
 
 }  // namespace qtx::ops

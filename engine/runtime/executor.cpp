@@ -52,35 +52,36 @@ struct Executor::Prepared {
   std::vector<runtime::NodePlan> plans;
   std::vector<int> last_use;  // by tensor index: the last node reading it, -1 if none
   std::shared_ptr<const cpu::DnnlEngine> dnnl;
+  const fb::GraphT* graph_desc = nullptr;
   int ids = -1;
   int mask = -1;
   bool uses_cache = false;
 
   Prepared(const ModelDef& model, const ExecutorOptions& options) {
     if (!model.desc.graph || !model.desc.config) bad_graph("the model has no graph or config");
-    const fb::GraphT& graph = model.graph();
-    const size_t n = graph.tensors.size();
+    graph_desc = &model.graph();
+    const size_t n = graph_desc->tensors.size();
     if (model.constants.size() != n) bad_graph("constant table does not match the tensors");
-    prepare_inputs(graph);
+    prepare_inputs(*graph_desc);
     constants.resize(n);
     for (size_t i = 0; i < n; ++i) {
-      if (!graph.tensors[i]->constant) continue;
+      if (!graph_desc->tensors[i]->constant) continue;
       if (model.constants[i].empty()) {
-        bad_graph("constant '" + graph.tensors[i]->name + "' has no data");
+        bad_graph("constant '" + graph_desc->tensors[i]->name + "' has no data");
       }
       constants[i] = to_float(model.constants[i]);
     }
     if (options.backend == Backend::kCpu) dnnl = std::make_shared<const cpu::DnnlEngine>();
     last_use.assign(n, -1);
     int slots = 0;
-    for (const auto& node : graph.nodes) {
+    for (const auto& node : graph_desc->nodes) {
       plans.push_back(plan_node(*node, n, slots));
       for (int input : node->inputs) {
         if (input >= 0) last_use[static_cast<size_t>(input)] = static_cast<int>(plans.size()) - 1;
       }
     }
     uses_cache = slots > 0;
-    for (int output : graph.outputs) {
+    for (int output : graph_desc->outputs) {
       check_index(output, n, "graph outputs");
       if (output < 0) bad_graph("an output is absent");
       last_use[static_cast<size_t>(output)] = static_cast<int>(plans.size());
@@ -105,24 +106,50 @@ struct Executor::Prepared {
     }
     runtime::NodePlan plan;
     plan.node = &node;
+    plan.output_quant = graph_tensor(node.outputs[0]).quant.get();
+    for (int input : node.inputs) {
+      plan.input_quant.push_back(input >= 0 ? graph_tensor(input).quant.get() : nullptr);
+    }
     if (is_causal_attention(node)) plan.cache_slot = slots++;
-    if (dnnl && node.op.AsLinearAttrs()) plan.linear = prepare_linear(node);
+    if (dnnl && node.op.AsLinearAttrs()) prepare_linear(node, plan);
     return plan;
   }
 
-  // The oneDNN matmul of a Linear whose weight (and bias) are constants; other Linears run
-  // the reference kernel.
-  std::unique_ptr<cpu::DnnlLinear> prepare_linear(const fb::NodeT& node) const {
-    if (node.inputs.size() < 2 || !graph_constant(node.inputs[1])) return nullptr;
+  const fb::TensorT& graph_tensor(int index) const {
+    return *graph_desc->tensors[static_cast<size_t>(index)];
+  }
+
+  // The matmul of a Linear whose weight (and bias) are constants, by its mode: a oneDNN float
+  // matmul (float weights, or weight-only's dequantized once here), or the int8 GEMM. Other
+  // Linears run the reference kernel.
+  void prepare_linear(const fb::NodeT& node, runtime::NodePlan& plan) const {
+    if (node.inputs.size() < 2 || !graph_constant(node.inputs[1])) return;
     const Tensor& weight = constants[static_cast<size_t>(node.inputs[1])];
     const bool has_bias = node.inputs.size() > 2 && node.inputs[2] >= 0;
-    if (has_bias && !graph_constant(node.inputs[2])) return nullptr;
+    if (has_bias && !graph_constant(node.inputs[2])) return;
     const Tensor* bias = has_bias ? &constants[static_cast<size_t>(node.inputs[2])] : nullptr;
     const ops::OpContext ctx{node.name, false};
-    ops::check_linear_weights(ctx, weight, bias);
-    return std::make_unique<cpu::DnnlLinear>(dnnl, weight.data<float>(),
-                                             bias ? bias->data<float>() : nullptr, weight.dim(0),
-                                             weight.dim(1), node.op.AsLinearAttrs()->activation);
+    const fb::LinearAttrsT& attrs = *node.op.AsLinearAttrs();
+    const ops::LinearQuant quant{plan.input_quant[0], plan.input_quant[1], nullptr};
+    const ops::LinearMode mode = ops::linear_mode(attrs, weight, quant);
+    const float* bias_data = bias ? bias->data<float>() : nullptr;
+    if (mode == ops::LinearMode::kFloat) {
+      ops::check_linear_weights(ctx, weight, bias);
+      plan.linear = std::make_unique<cpu::DnnlLinear>(
+          dnnl, weight.data<float>(), bias_data, weight.dim(0), weight.dim(1), attrs.activation);
+      return;
+    }
+    const cpu::Int8Weight w = ops::int8_weight(ctx, weight, quant.weight);
+    if (mode == ops::LinearMode::kWeightOnly) {
+      plan.dequantized_weight = cpu::dequantize_weight(w);
+      plan.linear = std::make_unique<cpu::DnnlLinear>(dnnl, plan.dequantized_weight.data(),
+                                                      bias_data, w.n, w.k, attrs.activation);
+      return;
+    }
+    const bool signed_input = mode == ops::LinearMode::kStatic &&
+                              !cpu::fits_u8(ops::static_input_grid(ctx, *quant.input));
+    plan.int8_linear = std::make_unique<cpu::Int8Gemm>(w, signed_input, cpu::Int8Kernel::kAuto,
+                                                       "node '" + node.name + "'");
   }
 
   bool graph_constant(int index) const {
@@ -163,9 +190,12 @@ std::vector<Tensor> Executor::run(const RunInputs& inputs, KvCache* cache,
     const fb::NodeT& node = *p.plans[n].node;
     args.clear();
     for (int input : node.inputs) args.push_back(lookup(input));
-    const Tensor& out = values[static_cast<size_t>(node.outputs[0])] = runtime::run_node(
-        p.plans[n], args, options_.backend == Backend::kReference, options_.threads, kv);
-    if (observer) observer->observe(static_cast<int>(n), "output", out);
+    const runtime::NodeObserver node_observer = [&](std::string_view what, const Tensor& value) {
+      observer->observe(static_cast<int>(n), what, value);
+    };
+    values[static_cast<size_t>(node.outputs[0])] =
+        runtime::run_node(p.plans[n], args, options_.backend == Backend::kReference,
+                          options_.threads, kv, observer ? &node_observer : nullptr);
     for (int input : node.inputs) {
       if (input >= 0 && p.last_use[static_cast<size_t>(input)] == static_cast<int>(n)) {
         values[static_cast<size_t>(input)] = Tensor();

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/cpu/quantize.h"
 #include "engine/ops/activation.h"
 #include "engine/ops/add.h"
 #include "engine/ops/attention.h"
@@ -39,8 +40,13 @@ class Inputs {
   std::span<const Tensor* const> inputs_;
 };
 
-Tensor run_attention(const ops::OpContext& ctx, const fb::AttentionAttrsT& attrs, const Inputs& in,
-                     ops::CacheSlot cache) {
+const fb::QuantParamsT* input_quant(const NodePlan& plan, size_t i) {
+  return i < plan.input_quant.size() ? plan.input_quant[i] : nullptr;
+}
+
+Tensor run_attention(const ops::OpContext& ctx, const NodePlan& plan, const Inputs& in,
+                     ops::CacheSlot cache, const NodeObserver* observer) {
+  const fb::AttentionAttrsT& attrs = *plan.node->op.AsAttentionAttrs();
   std::vector<const Tensor*> gate;
   for (size_t i = 5; i < in.size(); ++i) gate.push_back(in.optional(i));
   const bool gated = attrs.gate != fb::GateKind::None;
@@ -50,17 +56,15 @@ Tensor run_attention(const ops::OpContext& ctx, const fb::AttentionAttrsT& attrs
                                   in.at(3),
                                   gated ? in.optional(4) : nullptr,
                                   gated ? std::move(gate) : std::vector<const Tensor*>{}};
-  return ops::attention(ctx, attrs, args, cache);
+  const ops::AttentionQuant quant{input_quant(plan, 0), input_quant(plan, 1), input_quant(plan, 2)};
+  return ops::attention(ctx, attrs, args, cache, quant, observer);
 }
 
-}  // namespace
-
-Tensor run_node(const NodePlan& plan, std::span<const Tensor* const> inputs, bool reference,
-                int threads, KvCache* cache) {
-  const fb::NodeT& node = *plan.node;
-  // The reference backend stays single-threaded: it defines the semantics, simply.
-  const ops::OpContext ctx{node.name, reference, reference ? 1 : threads};
-  const fb::OpUnion& op = node.op;
+// The op itself; fuse_output_quant: a Linear may fake-quantize its output in its epilogue.
+Tensor run_op(const ops::OpContext& ctx, const NodePlan& plan,
+              std::span<const Tensor* const> inputs, KvCache* cache, bool fuse_output_quant,
+              const NodeObserver* observer) {
+  const fb::OpUnion& op = plan.node->op;
   switch (op.type) {
     case fb::Op::EmbeddingAttrs: {
       const Inputs in(ctx, inputs, 4);
@@ -74,13 +78,15 @@ Tensor run_node(const NodePlan& plan, std::span<const Tensor* const> inputs, boo
     }
     case fb::Op::LinearAttrs: {
       const Inputs in(ctx, inputs, 2);
-      return ops::linear(ctx, *op.AsLinearAttrs(), in.at(0), in.at(1), in.optional(2),
-                         plan.linear.get());
+      const ops::LinearQuant quant{input_quant(plan, 0), input_quant(plan, 1),
+                                   fuse_output_quant ? plan.output_quant : nullptr};
+      return ops::linear(ctx, *op.AsLinearAttrs(), in.at(0), in.at(1), in.optional(2), quant,
+                         {plan.linear.get(), plan.int8_linear.get()});
     }
     case fb::Op::AttentionAttrs: {
       const Inputs in(ctx, inputs, 4);
       const ops::CacheSlot slot{plan.cache_slot >= 0 ? cache : nullptr, plan.cache_slot};
-      return run_attention(ctx, *op.AsAttentionAttrs(), in, slot);
+      return run_attention(ctx, plan, in, slot, observer);
     }
     case fb::Op::ActivationAttrs: {
       const Inputs in(ctx, inputs, 1);
@@ -98,6 +104,22 @@ Tensor run_node(const NodePlan& plan, std::span<const Tensor* const> inputs, boo
       break;
   }
   ops::fail(ctx, ErrorCode::kInvalidFile, "unknown op");
+}
+
+}  // namespace
+
+Tensor run_node(const NodePlan& plan, std::span<const Tensor* const> inputs, bool reference,
+                int threads, KvCache* cache, const NodeObserver* observer) {
+  const fb::NodeT& node = *plan.node;
+  // The reference backend stays single-threaded: it defines the semantics, simply.
+  const ops::OpContext ctx{node.name, reference, reference ? 1 : threads};
+  const bool fused = plan.output_quant && !observer && node.op.type == fb::Op::LinearAttrs;
+  Tensor out = run_op(ctx, plan, inputs, cache, fused, observer);
+  if (observer) (*observer)("output", out);
+  if (plan.output_quant && !fused) {
+    cpu::fake_quantize_tensor(*plan.output_quant, "node '" + node.name + "' output", out);
+  }
+  return out;
 }
 
 }  // namespace qtx::runtime

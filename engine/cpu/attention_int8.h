@@ -1,0 +1,46 @@
+// Attention with the INT8 contract's quantization points (qtx.fbs, AttentionAttrs), and with
+// its internal values made visible for calibration. Used instead of the fast float kernel
+// (attention.h) whenever an operand or an internal value is quantized or observed. Per
+// (batch, head), for each query i over keys t < n (n = T, or past + i + 1 when causal):
+//   scores[t] = scale * sq * sk * sum_d (qc[d] - zq) * (kc[t][d] - zk)   (int32 accumulation)
+//               when q and k are quantized, else scale * sum_d q[d] * k[t][d] in float;
+//   scores are fake-quantized by the scores grid (before masking); then softmax over the
+//   visible keys (clipped if the rule says so), hidden keys exactly 0; probs fake-quantized by
+//   the probs grid; then
+//   out[d] = sp * sv * sum_t (pc[t] - zp) * (vc[t][d] - zv)              (int32 accumulation)
+//            when probs and v are quantized, else sum_t p[t] * v[t][d] in float.
+// Codes are recovered from the (on-grid) float operands with quantize_code. A query with no
+// visible key gets a zero context, as in the float kernel.
+#pragma once
+
+#include <cstdint>
+
+#include "engine/cpu/attention.h"
+#include "engine/cpu/quantize.h"
+
+namespace qtx::cpu {
+
+// The grids of the operands and internal values; nullptr where not quantized.
+struct AttentionGrids {
+  const QuantGrid* q = nullptr;
+  const QuantGrid* k = nullptr;
+  const QuantGrid* v = nullptr;
+  const QuantGrid* scores = nullptr;
+  const QuantGrid* probs = nullptr;
+};
+
+// Where to copy the internal values [B, heads, S, T], before their fake quantization (nullptr:
+// not wanted). Scores of keys a causal query never reaches are 0.
+struct AttentionDumps {
+  float* scores = nullptr;
+  float* probs = nullptr;
+};
+
+// The largest key count whose int32 accumulators cannot overflow (383 * 383 * T < 2^31).
+inline constexpr int64_t kMaxInt8AttentionKeys = 8192;
+
+void attention_int8(const float* q, KvView keys, KvView values, const int32_t* mask,
+                    const AttentionShape& shape, const AttentionRule& rule,
+                    const AttentionGrids& grids, AttentionDumps dumps, int threads, float* out);
+
+}  // namespace qtx::cpu

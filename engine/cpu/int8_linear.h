@@ -1,0 +1,70 @@
+// The integer Linear of the INT8 contract (qtx.fbs, LinearAttrs), in three steps that both
+// backends share except for the middle one: quantize the input to codes (static: back from the
+// grid its producer put it on; dynamic: per-token grids), accumulate
+// acc[m, n] = sum_k (xq[m, k] - zx[m]) * wq[n, k] in int32 (here the plain reference loops;
+// int8_gemm.h the fast kernels, which must equal them bit for bit), then one epilogue pass:
+// y = acc * (sx[m] * sw[n]) + b[n], activation, fake quantization of y.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "engine/cpu/quantize.h"
+#include "qtx_generated.h"
+
+namespace qtx::cpu {
+
+// The quantized input of one Linear call: [m, k] codes with one grid per row (static
+// quantization repeats the tensor's grid).
+struct ActivationCodes {
+  int64_t m = 0;
+  int64_t k = 0;
+  bool is_signed = false;            // s8 codes (bytes hold their two's complement) or u8
+  std::vector<uint8_t> bytes;        // [m, k]
+  std::vector<float> scales;         // [m]
+  std::vector<int32_t> zero_points;  // [m]
+
+  int32_t code(int64_t row, int64_t col) const {
+    const uint8_t b = bytes[static_cast<size_t>(row * k + col)];
+    return is_signed ? static_cast<int8_t>(b) : b;
+  }
+};
+
+// Whether codes of grid g fit s8 (qmin >= -128, qmax <= 127) or u8 (qmin >= 0, qmax <= 255).
+bool fits_s8(const QuantGrid& g);
+bool fits_u8(const QuantGrid& g);
+
+// x [m, k] on grid g (which fits s8 or u8) -> codes.
+ActivationCodes quantize_static(const float* x, int64_t m, int64_t k, const QuantGrid& g,
+                                int threads);
+// x [m, k] -> u8 codes on each row's dynamic_row_grid.
+ActivationCodes quantize_dynamic(const float* x, int64_t m, int64_t k, int threads);
+
+// An I8 weight [n, k] with its symmetric scales (one per output channel, or one for all).
+struct Int8Weight {
+  const int8_t* codes = nullptr;
+  int64_t n = 0;
+  int64_t k = 0;
+  const float* scales = nullptr;
+  bool per_channel = false;
+};
+
+// The definition of the accumulators: acc [m, n] = sum_k (xq - zx) * wq, int32.
+void int8_accumulate_reference(const ActivationCodes& x, const Int8Weight& w, int32_t* acc);
+
+// What follows the integer GEMM.
+struct Int8Epilogue {
+  const float* bias = nullptr;  // [n] or nullptr
+  fb::Activation activation = fb::Activation::None;
+  const QuantGrid* output = nullptr;  // y's fake quantization, or nullptr
+};
+
+// y [m, n] from acc [m, n]: y = float(acc) * (sx[m] * sw[n]) + b[n], then the activation, then
+// the output's fake quantization; rows split over `threads` (results do not depend on it).
+void int8_epilogue(const int32_t* acc, const ActivationCodes& x, const Int8Weight& w,
+                   const Int8Epilogue& e, int threads, float* y);
+
+// Weight-only Linear: the float weight wq * sw [n, k] the GEMM runs over.
+std::vector<float> dequantize_weight(const Int8Weight& w);
+
+}  // namespace qtx::cpu

@@ -1,0 +1,80 @@
+#include "engine/cpu/quantize.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "qtx/error.h"
+
+namespace qtx::cpu {
+
+void fake_quantize(const QuantGrid& g, float* x, int64_t n) {
+  const auto lo = static_cast<float>(g.qmin - g.zero_point);
+  const auto hi = static_cast<float>(g.qmax - g.zero_point);
+  const float scale = g.scale;
+  for (int64_t i = 0; i < n; ++i) {
+    float t = x[i] / scale;
+    t = t >= lo ? t : lo;
+    t = t <= hi ? t : hi;
+    x[i] = round_half_even(t) * scale;
+  }
+}
+
+QuantGrid grid_of(const fb::QuantParamsT& q, size_t index) {
+  QuantGrid g;
+  g.scale = q.scales.at(index);
+  g.zero_point = q.zero_points.empty() ? 0 : q.zero_points.at(index);
+  g.qmin = q.qmin;
+  g.qmax = q.qmax;
+  return g;
+}
+
+void fake_quantize_tensor(const fb::QuantParamsT& q, const std::string& what, Tensor& t) {
+  if (q.scales.empty()) {
+    throw Error(ErrorCode::kInvalidFile, what + ": quantization parameters have no scale");
+  }
+  float* x = t.data<float>();
+  if (q.axis == -1) {
+    fake_quantize(grid_of(q), x, t.numel());
+    return;
+  }
+  if (q.axis < 0 || q.axis >= t.rank()) {
+    throw Error(ErrorCode::kInvalidFile, what + ": quantization axis " + std::to_string(q.axis) +
+                                             " is outside shape " + shape_string(t.shape()));
+  }
+  const int64_t channels = t.dim(q.axis);
+  if (q.scales.size() != 1 && static_cast<int64_t>(q.scales.size()) != channels) {
+    throw Error(ErrorCode::kInvalidFile,
+                what + ": " + std::to_string(q.scales.size()) + " quantization scales along axis " +
+                    std::to_string(q.axis) + " of shape " + shape_string(t.shape()));
+  }
+  int64_t inner = 1;
+  for (int d = q.axis + 1; d < t.rank(); ++d) inner *= t.dim(d);
+  const int64_t outer = t.numel() / (channels * inner);
+  for (int64_t o = 0; o < outer; ++o) {
+    for (int64_t c = 0; c < channels; ++c) {
+      const size_t index = q.scales.size() == 1 ? 0 : static_cast<size_t>(c);
+      fake_quantize(grid_of(q, index), x + (o * channels + c) * inner, inner);
+    }
+  }
+}
+
+QuantGrid dynamic_row_grid(const float* x, int64_t n) {
+  float lo = 0.0f, hi = 0.0f;
+  for (int64_t i = 0; i < n; ++i) {
+    lo = std::min(lo, x[i]);
+    hi = std::max(hi, x[i]);
+  }
+  QuantGrid g;
+  g.qmin = 0;
+  g.qmax = 255;
+  g.scale = (hi - lo) / 255.0f;
+  // An all-zero row (or one whose range is not a usable number) gets a harmless grid.
+  if (!(g.scale > 0.0f) || !std::isfinite(g.scale)) g.scale = 1.0f;
+  float zero = -lo / g.scale;
+  zero = zero >= 0.0f ? zero : 0.0f;
+  zero = zero <= 255.0f ? zero : 255.0f;
+  g.zero_point = static_cast<int32_t>(round_half_even(zero));
+  return g;
+}
+
+}  // namespace qtx::cpu

@@ -1,0 +1,58 @@
+// Quantization arithmetic of the INT8 contract (engine/format/qtx.fbs, QuantParams): codes,
+// fake quantization and the per-token grids of dynamic quantization. Both backends use these
+// functions, so quantization can never be a source of disagreement between them.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "engine/graph/tensor.h"
+#include "qtx_generated.h"
+
+namespace qtx::cpu {
+
+// One grid: value = (code - zero_point) * scale, code in [qmin, qmax].
+struct QuantGrid {
+  float scale = 1.0f;
+  int32_t zero_point = 0;
+  int32_t qmin = -127;
+  int32_t qmax = 127;
+};
+
+// Round half to even, equal to std::nearbyint in the default rounding mode (qtx never changes
+// it) for |v| <= 2^22: adding and subtracting 1.5 * 2^23 leaves v's integer part in the
+// mantissa. Unlike nearbyintf on baseline x86-64 this is not a library call, so the loops
+// that use it vectorise.
+inline float round_half_even(float v) {
+  constexpr float kMagic = 12582912.0f;  // 1.5 * 2^23
+  return (v + kMagic) - kMagic;
+}
+
+// clamp(round_half_even(x / scale) + zero_point, qmin, qmax); NaN maps to qmin. Clamping
+// before rounding (to the integer bounds qmin - zp, qmax - zp) gives the same code and keeps
+// the value in range of round_half_even and of the int conversion.
+inline int32_t quantize_code(float x, const QuantGrid& g) {
+  const auto lo = static_cast<float>(g.qmin - g.zero_point);
+  const auto hi = static_cast<float>(g.qmax - g.zero_point);
+  float t = x / g.scale;
+  t = t >= lo ? t : lo;
+  t = t <= hi ? t : hi;
+  return static_cast<int32_t>(round_half_even(t)) + g.zero_point;
+}
+
+// x[i] <- (code(x[i]) - zero_point) * scale, for i < n.
+void fake_quantize(const QuantGrid& g, float* x, int64_t n);
+
+// The grid of one tensor, or of index `index` along the axis of per-axis params.
+QuantGrid grid_of(const fb::QuantParamsT& q, size_t index = 0);
+
+// Fake quantization of a whole activation tensor by its QuantParams (per tensor, or per index
+// along q.axis). Errors (kInvalidFile) name `what` when the params do not fit the tensor.
+void fake_quantize_tensor(const fb::QuantParamsT& q, const std::string& what, Tensor& t);
+
+// Dynamic per-token quantization (LinearAttrs.dynamic_quant): the asymmetric u8 grid of one
+// row of n values. lo = min(0, min x), hi = max(0, max x), scale = (hi - lo) / 255 (1 when
+// the row is all zeros), zero_point = clamp(round_half_even(-lo / scale), 0, 255).
+QuantGrid dynamic_row_grid(const float* x, int64_t n);
+
+}  // namespace qtx::cpu
