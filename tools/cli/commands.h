@@ -10,5 +10,7 @@ namespace qtx::cli {
 void add_convert_command(CLI::App& app);
 void add_run_command(CLI::App& app);
 void add_inspect_command(CLI::App& app);
+void add_eval_command(CLI::App& app);
+void add_bench_command(CLI::App& app);
 
 }  // namespace qtx::cli

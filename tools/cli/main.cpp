@@ -22,6 +22,8 @@ int main(int argc, char** argv) {
   qtx::cli::add_convert_command(app);
   qtx::cli::add_run_command(app);
   qtx::cli::add_inspect_command(app);
+  qtx::cli::add_eval_command(app);
+  qtx::cli::add_bench_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
