@@ -1,7 +1,9 @@
 #include "converter/convert.h"
 
+#include "converter/calib_runner.h"
 #include "converter/checkpoint.h"
 #include "converter/qtx_writer.h"
+#include "converter/quantize.h"
 #include "converter/tokenizer_files.h"
 #include "engine/util/half.h"
 #include "models/registry.h"
@@ -49,6 +51,23 @@ void store_weights_as_half(ModelDef& model) {
       "float16 Linear weights and embeddings; float32 LayerNorm, biases, gates and activations";
 }
 
+// Calibrates (static recipes) and rewrites the float32 model into the recipe's int8 model.
+void quantize(ModelDef& model, const ConvertOptions& options) {
+  const QuantRecipe recipe = resolve_recipe(options.quantize, model.config().family);
+  const QuantPlan plan = plan_quantization(model.graph(), recipe);
+  Calibration calibration;
+  if (!plan.activations.empty()) {
+    report(options, "calibrating " + std::to_string(plan.activations.size()) + " activations on " +
+                        recipe.calibration_data + " with " + recipe.estimator.name());
+    auto shared = std::make_shared<ModelDef>(std::move(model));
+    calibration = calibrate(shared, plan.activations, recipe, options.progress);
+    model = std::move(*shared);
+  }
+  report(options, "quantizing " + std::to_string(plan.quantized_linears.size()) +
+                      " linear layers (" + recipe.name + ")");
+  quantize_model(model, plan, calibration.ranges, recipe, calibration.sequences);
+}
+
 }  // namespace
 
 ModelDef build_model(const std::filesystem::path& checkpoint_dir, const ConvertOptions& options) {
@@ -57,6 +76,11 @@ ModelDef build_model(const std::filesystem::path& checkpoint_dir, const ConvertO
                                                  ": weight dtype " +
                                                  std::string(dtype_name(options.dtype)) +
                                                  " (float conversion supports F32, F16)");
+  }
+  if (options.quantize.requested() && options.dtype != DType::F32) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "convert " + checkpoint_dir.string() +
+                    ": quantization starts from float32 weights; leave out the float16 dtype");
   }
   report(options, "reading " + (checkpoint_dir / "config.json").string());
   const models::ModelConfig config = models::ModelConfig::read(checkpoint_dir);
@@ -70,6 +94,7 @@ ModelDef build_model(const std::filesystem::path& checkpoint_dir, const ConvertO
     report(options, "storing weights as float16");
     store_weights_as_half(model);
   }
+  if (options.quantize.requested()) quantize(model, options);
   return model;
 }
 

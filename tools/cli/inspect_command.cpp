@@ -1,10 +1,12 @@
 // `qtx inspect MODEL.qtx [--json]`: what a .qtx file holds, from its verified description:
-// architecture and variants, sizes, tokenizer, quantization recipe and every tensor.
+// architecture and variants, sizes, tokenizer, quantization recipe, every constant tensor with
+// its quantization, and the activations a static int8 recipe quantizes.
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
 #include <memory>
 #include <sstream>
+#include <vector>
 
 #include "engine/api/model_info.h"
 #include "engine/format/qtx_loader.h"
@@ -23,10 +25,80 @@ std::string tokenizer_kind(const fb::TokenizerT& tokenizer) {
   return tokenizer.model.type == fb::TokenizerModel::WordPiece ? "wordpiece" : "byte-level-bpe";
 }
 
-std::string quantization(const fb::TensorT& tensor) {
-  if (!tensor.quant || tensor.quant->scales.empty()) return "none";
-  if (tensor.quant->axis < 0) return "per-tensor";
-  return "per-channel(axis " + std::to_string(tensor.quant->axis) + ")";
+std::string number(double value) {
+  std::ostringstream out;
+  out << std::setprecision(6) << value;
+  return out.str();
+}
+
+// "per-tensor(scale 0.0123, zero point 3, [0, 255])" or "per-channel(axis 0, 192 scales, ...)".
+std::string quantization(const fb::QuantParamsT* quant) {
+  if (!quant || quant->scales.empty()) return "none";
+  const std::string grid =
+      "[" + std::to_string(quant->qmin) + ", " + std::to_string(quant->qmax) + "]";
+  const std::string zero = quant->zero_points.empty() ? "0" : std::to_string(quant->zero_points[0]);
+  if (quant->axis < 0) {
+    return "per-tensor(scale " + number(quant->scales[0]) + ", zero point " + zero + ", " + grid +
+           ")";
+  }
+  return "per-channel(axis " + std::to_string(quant->axis) + ", " +
+         std::to_string(quant->scales.size()) + " scales, " + grid + ")";
+}
+
+Json quant_json(const fb::QuantParamsT& quant) {
+  Json scales = Json::Array{};
+  Json zero_points = Json::Array{};
+  for (float s : quant.scales) scales.push_back(static_cast<double>(s));
+  for (int z : quant.zero_points) zero_points.push_back(z);
+  Json out;
+  out.set("axis", quant.axis);
+  out.set("scales_count", static_cast<int64_t>(quant.scales.size()));
+  out.set("scales", std::move(scales));
+  out.set("zero_points", std::move(zero_points));
+  out.set("qmin", quant.qmin);
+  out.set("qmax", quant.qmax);
+  return out;
+}
+
+// The activation values a static recipe quantizes: node outputs and Attention internals.
+struct ActivationQuant {
+  std::string name;
+  const fb::QuantParamsT* quant;
+};
+
+std::vector<ActivationQuant> quantized_activations(const fb::GraphT& graph) {
+  std::vector<ActivationQuant> out;
+  for (const auto& node : graph.nodes) {
+    for (int index : node->outputs) {
+      const fb::TensorT& t = *graph.tensors[static_cast<size_t>(index)];
+      if (t.quant) out.push_back({t.name, t.quant.get()});
+    }
+    if (const auto* attention = node->op.AsAttentionAttrs()) {
+      if (attention->scores_quant)
+        out.push_back({node->name + ":scores", attention->scores_quant.get()});
+      if (attention->probs_quant)
+        out.push_back({node->name + ":probs", attention->probs_quant.get()});
+    }
+  }
+  return out;
+}
+
+Json recipe_json(const fb::QuantRecipeT& r) {
+  Json keep_float = Json::Array{};
+  for (const auto& pattern : r.keep_float) keep_float.push_back(pattern);
+  Json recipe;
+  recipe.set("name", r.name);
+  recipe.set("weights", std::string(dtype_name(r.weights)));
+  recipe.set("activations", std::string(dtype_name(r.activations)));
+  recipe.set("description", r.description);
+  recipe.set("weight_granularity", r.weight_granularity);
+  recipe.set("activation_mode", r.activation_mode);
+  recipe.set("activation_symmetric", r.activation_symmetric);
+  recipe.set("estimator", r.estimator);
+  recipe.set("calibration_data", r.calibration_data);
+  recipe.set("calibration_samples", r.calibration_samples);
+  recipe.set("keep_float", std::move(keep_float));
+  return recipe;
 }
 
 struct Totals {
@@ -68,11 +140,7 @@ Json info_json(const ModelDef& model, const std::string& path) {
   tokenizer.set("kind", tokenizer_kind(tok));
   tokenizer.set("vocab", static_cast<int64_t>(tok.vocab.size()));
   out.set("tokenizer", std::move(tokenizer));
-  Json recipe;
-  recipe.set("name", model.desc.recipe->name);
-  recipe.set("weights", std::string(dtype_name(model.desc.recipe->weights)));
-  recipe.set("activations", std::string(dtype_name(model.desc.recipe->activations)));
-  out.set("recipe", std::move(recipe));
+  out.set("recipe", recipe_json(*model.desc.recipe));
   return out;
 }
 
@@ -87,15 +155,28 @@ Json tensors_json(const fb::GraphT& graph) {
     entry.set("dtype", std::string(dtype_name(t->dtype)));
     entry.set("shape", std::move(shape));
     entry.set("bytes", static_cast<int64_t>(t->data_size));
-    entry.set("quantization", quantization(*t));
+    entry.set("quantization", quantization(t->quant.get()));
+    if (t->quant) entry.set("quant", quant_json(*t->quant));
     tensors.push_back(std::move(entry));
   }
   return tensors;
 }
 
+Json activations_json(const fb::GraphT& graph) {
+  Json activations = Json::Array{};
+  for (const ActivationQuant& a : quantized_activations(graph)) {
+    Json entry;
+    entry.set("name", a.name);
+    entry.set("quant", quant_json(*a.quant));
+    activations.push_back(std::move(entry));
+  }
+  return activations;
+}
+
 void print_json(const ModelDef& model, const std::string& path) {
   Json out = info_json(model, path);
   out.set("tensors", tensors_json(model.graph()));
+  out.set("quantized_activations", activations_json(model.graph()));
   const Totals totals = totals_of(model.graph());
   Json sums;
   sums.set("tensors", totals.tensors);
@@ -127,7 +208,12 @@ void print_text(const ModelDef& model, const std::string& path) {
     if (!t->constant) continue;
     std::cout << "  " << std::left << std::setw(56) << t->name << std::setw(9)
               << dtype_name(t->dtype) << std::setw(14) << shape_string(t->shape) << std::right
-              << std::setw(10) << t->data_size << "  " << quantization(*t) << "\n";
+              << std::setw(10) << t->data_size << "  " << quantization(t->quant.get()) << "\n";
+  }
+  const auto activations = quantized_activations(model.graph());
+  if (!activations.empty()) std::cout << "quantized activations:\n";
+  for (const ActivationQuant& a : activations) {
+    std::cout << "  " << std::left << std::setw(56) << a.name << quantization(a.quant) << "\n";
   }
   const Totals totals = totals_of(model.graph());
   std::cout << "totals: " << totals.tensors << " tensors (" << totals.constants << " constants), "

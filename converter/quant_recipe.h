@@ -1,0 +1,70 @@
+// Quantization recipes (issue 3): what the user asked for (QuantizeOptions, as `qtx convert`
+// takes it) resolved into one complete, checked QuantRecipe, and its record in the .qtx file
+// (fb::QuantRecipeT). DESIGN.md, "Quantization semantics".
+// - "w8": int8 weights, float activations (weight-only).
+// - "w8a8": int8 weights, static int8 activations from calibration, placed as the paper's W8A8
+//   (inputs of quantized Linears, Q/K/V, softmax output, residual sums).
+// - "w8a8-dynamic": int8 weights, every quantized Linear quantizes its input per token at run
+//   time (LinearAttrs.dynamic_quant); no calibration, and Q/K/V/probs stay float because the
+//   contract's dynamic quantization exists only for Linear inputs.
+// - preset "paper": the paper's own setting (see resolve_recipe).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "converter/calib_estimator.h"
+#include "converter/quantize_params.h"
+#include "qtx_generated.h"
+
+namespace qtx::convert {
+
+// As given on the command line; an unset optional means "not given" (the preset decides).
+struct QuantizeOptions {
+  std::string mode;                      // "" (no quantization), "w8", "w8a8", "w8a8-dynamic"
+  std::string preset;                    // "" or "paper"
+  std::optional<std::string> weights;    // "per-channel" | "per-tensor"
+  std::optional<std::string> estimator;  // EstimatorSpec::parse's forms
+  bool symmetric_activations = false;
+  std::vector<std::string> keep_float;  // fnmatch patterns over node and weight names
+  std::string calibration_data;         // a text file
+  std::optional<int> calibration_samples;
+  int calibration_seq_len = 128;
+
+  bool requested() const { return !mode.empty() || !preset.empty(); }
+};
+
+enum class ActivationMode { kNone, kStatic, kDynamic };
+// Where static quantizers go: the issue's W8A8 default, or the paper's own placement.
+enum class Placement { kDefault, kPaper };
+
+struct QuantRecipe {
+  std::string name;
+  ActivationMode activations = ActivationMode::kStatic;
+  Placement placement = Placement::kDefault;
+  WeightGranularity weights = WeightGranularity::kPerChannel;
+  WeightRange weight_range = WeightRange::kAbsMax;
+  EstimatorSpec estimator;
+  bool symmetric_activations = false;
+  std::vector<std::string> keep_float;
+  std::string calibration_data;
+  int calibration_samples = 128;
+  int calibration_seq_len = 128;
+  // Calibration batches hold this many sequences; the paper preset's 16 (BERT) or 4 (OPT)
+  // batches are 16 or 4 batches of this size.
+  int calibration_batch = 8;
+};
+
+// Checks the options and fills the recipe. The paper preset (w8a8 only) fixes: weights per
+// tensor (absmax for BERT, MSE for OPT), activations asymmetric static per tensor, running
+// min-max over 16 batches for BERT, the 99.999th percentile over 4 batches for OPT, the
+// paper's quantizer placement, and the output head ("logits") in float; giving --weights,
+// --estimator, --symmetric-activations or --calibration-samples with it is an error.
+// Static recipes without calibration data are refused. Errors are kInvalidArgument.
+QuantRecipe resolve_recipe(const QuantizeOptions& options, fb::Family family);
+
+// The .qtx record; `samples_used` is how many calibration sequences the ranges came from.
+std::unique_ptr<fb::QuantRecipeT> describe_recipe(const QuantRecipe& recipe, int samples_used);
+
+}  // namespace qtx::convert

@@ -1,0 +1,29 @@
+// The graph rewrite of quantization: a float32 ModelDef, its QuantPlan and calibrated ranges
+// -> the quantized ModelDef the runtime executes (engine/format/qtx.fbs, the INT8 contract).
+// - The weight of each quantized Linear becomes an I8 constant (codes) with its QuantParams.
+//   A weight also read by something that stays float (the word embeddings tied to the LM
+//   head, a --keep-float Linear) keeps its float tensor; the Linear then reads a new I8
+//   constant named "<weight>.int8".
+// - Dynamic recipes set LinearAttrs.dynamic_quant on every quantized Linear.
+// - Static recipes put QuantParams on each planned point: the producing node's output tensor,
+//   or AttentionAttrs.scores_quant / probs_quant.
+// - The zero point of asymmetric inputs is NOT folded here: the runtime folds it into the
+//   bias at load (qtx.fbs, LinearAttrs).
+// - The recipe is recorded in model.desc.recipe.
+#pragma once
+
+#include <vector>
+
+#include "converter/calib_estimator.h"
+#include "converter/quantize_plan.h"
+#include "engine/graph/model_def.h"
+
+namespace qtx::convert {
+
+// `ranges[i]` is the calibrated range of plan.activations[i]; `samples_used` the number of
+// calibration sequences (recorded in the recipe). Throws kInvalidArgument when the sizes
+// disagree or a weight is not float32.
+void quantize_model(ModelDef& model, const QuantPlan& plan, const std::vector<ValueRange>& ranges,
+                    const QuantRecipe& recipe, int samples_used);
+
+}  // namespace qtx::convert
