@@ -1,5 +1,6 @@
 #include "engine/text/vocabulary.h"
 
+#include <algorithm>
 #include <limits>
 
 #include "qtx/error.h"
@@ -15,6 +16,7 @@ Vocabulary::Vocabulary(std::vector<std::string> tokens) : tokens_(std::move(toke
   ids_.reserve(tokens_.size());
   for (size_t id = 0; id < tokens_.size(); ++id) {
     ids_.insert_or_assign(std::string_view(tokens_[id]), static_cast<int32_t>(id));
+    longest_token_ = std::max(longest_token_, tokens_[id].size());
   }
 }
 

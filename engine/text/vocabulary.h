@@ -27,9 +27,12 @@ class Vocabulary {
   const std::string& token(int32_t id) const;
   // -1 when absent.
   int32_t find(std::string_view token) const;
+  // The length in bytes of the longest token: no longer string can be found.
+  size_t longest_token() const { return longest_token_; }
 
  private:
   std::vector<std::string> tokens_;
+  size_t longest_token_ = 0;
   std::unordered_map<std::string_view, int32_t> ids_;
 };
 

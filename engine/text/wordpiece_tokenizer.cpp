@@ -150,11 +150,19 @@ class WordPieceTokenizer final : public Tokenizer {
     }
     const size_t first_piece = ids.size();
     std::string candidate;
+    const std::string& prefix = options_.continuing_subword_prefix;
     for (size_t start = 0; start < word.size();) {
+      // Candidates longer than the longest token cannot match: skipping them keeps a long
+      // word linear in its length whatever max_input_chars_per_word allows.
+      const size_t prefix_size = start > 0 ? prefix.size() : 0;
+      size_t end = start;
+      while (end < word.size() &&
+             prefix_size + boundary[end + 1] - boundary[start] <= vocab_.longest_token()) {
+        ++end;
+      }
       int32_t match = -1;
-      size_t end = word.size();
       for (; end > start; --end) {
-        candidate.assign(start > 0 ? options_.continuing_subword_prefix : std::string());
+        candidate.assign(prefix, 0, prefix_size);
         candidate.append(bytes, boundary[start], boundary[end] - boundary[start]);
         match = vocab_.find(candidate);
         if (match >= 0) break;

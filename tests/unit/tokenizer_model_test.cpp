@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,19 @@ TEST(TokenizerWordPiece, LongestMatchFirstWithContinuations) {
 TEST(TokenizerWordPiece, WordsOverTheLimitAreUnknown) {
   const auto tokenizer = tiny_wordpiece(5);
   EXPECT_THAT(tokenizer->encode("hello unaffable"), ElementsAre(10, 1));
+}
+
+TEST(TokenizerWordPiece, LongWordsStayLinearWithoutALimit) {
+  SpecialIds ids;
+  ids.unk = 0;
+  WordPieceOptions options;
+  options.max_input_chars_per_word = std::numeric_limits<int>::max();
+  const auto tokenizer = make_wordpiece({"[UNK]", "a", "##a"}, {0}, ids, options);
+  // Candidates are never longer than the longest token: 200k tries, not 200k squared.
+  const std::vector<int32_t> pieces = tokenizer->encode(std::string(200000, 'a'));
+  ASSERT_EQ(pieces.size(), 200000U);
+  EXPECT_EQ(pieces.front(), 1);
+  EXPECT_EQ(pieces.back(), 2);
 }
 
 TEST(TokenizerWordPiece, DecodeJoinsContinuationsAndCleansSpaces) {
