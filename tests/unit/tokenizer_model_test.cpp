@@ -114,6 +114,18 @@ TEST(TokenizerBytePairEncoding, MergesByRankLeftmostFirst) {
   EXPECT_THAT(tokenizer->encode("\xC3\xA9"), ElementsAre(0xC3, 0xA9));
 }
 
+TEST(TokenizerBytePairEncoding, PrefixSpaceGoesBeforeEverySegment) {
+  SpecialIds ids;
+  ids.eos = 260;
+  BpeOptions options;
+  options.add_prefix_space = true;
+  const auto tokenizer =
+      make_byte_bpe(tiny_byte_vocab(), {"a b", "\xC4\xA0 ab"}, {260}, ids, options);
+  // " ab" -> Ġab; the text after the special token gets its own space (byte 0x20 is id 32).
+  EXPECT_THAT(tokenizer->encode("ab<|endoftext|>cd"), ElementsAre(259, 260, 32, 'c', 'd'));
+  EXPECT_THAT(tokenizer->encode(" ab"), ElementsAre(259));
+}
+
 TEST(TokenizerBytePairEncoding, DecodeRepairsSplitCharacters) {
   const auto tokenizer = tiny_bpe();
   EXPECT_EQ(tokenizer->decode(std::vector<int32_t>{260, 259, 0xC3}, false),
