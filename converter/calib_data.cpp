@@ -10,6 +10,8 @@
 namespace qtx::convert {
 namespace {
 
+constexpr double kMaskedShare = 0.15;
+
 struct Framing {
   std::vector<int32_t> prefix, suffix;
 };
@@ -56,11 +58,30 @@ std::vector<size_t> shuffled(size_t n) {
   return order;
 }
 
+// Masks the text tokens of a sequence (not its framing) as BERT's data collator does.
+void mask_tokens(std::vector<int32_t>& sequence, size_t first, size_t end,
+                 const fb::TokenizerT& tokenizer, std::mt19937_64& rng) {
+  if (tokenizer.mask_id < 0) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "calibration: the masked-LM model's tokenizer has no [MASK] id");
+  }
+  const auto uniform = [&rng] { return static_cast<double>(rng() >> 11) * 0x1.0p-53; };
+  for (size_t i = first; i < end; ++i) {
+    if (uniform() >= kMaskedShare) continue;
+    const double choice = uniform();
+    if (choice < 0.8) {
+      sequence[i] = tokenizer.mask_id;
+    } else if (choice < 0.9) {
+      sequence[i] = static_cast<int32_t>(rng() % tokenizer.vocab.size());
+    }
+  }
+}
+
 }  // namespace
 
 std::vector<std::vector<int32_t>> calibration_sequences(const std::filesystem::path& file,
                                                         const fb::TokenizerT& tokenizer, int count,
-                                                        int length) {
+                                                        int length, bool masked_lm) {
   const Framing framing = framing_of(tokenizer);
   const size_t frame = framing.prefix.size() + framing.suffix.size();
   if (length <= 0 || static_cast<size_t>(length) <= frame) {
@@ -79,6 +100,7 @@ std::vector<std::vector<int32_t>> calibration_sequences(const std::filesystem::p
   const size_t pieces = std::max<size_t>(ids.size() / piece, 1);
   const size_t used = std::min(pieces, static_cast<size_t>(std::max(count, 0)));
   const std::vector<size_t> order = shuffled(pieces);
+  std::mt19937_64 mask_rng(kCalibrationSeed + 1);
   std::vector<std::vector<int32_t>> sequences;
   for (size_t i = 0; i < used; ++i) {
     const size_t p = order[i];
@@ -86,6 +108,9 @@ std::vector<std::vector<int32_t>> calibration_sequences(const std::filesystem::p
     const auto end = ids.begin() + static_cast<ptrdiff_t>(std::min(ids.size(), (p + 1) * piece));
     std::vector<int32_t> sequence = framing.prefix;
     sequence.insert(sequence.end(), begin, end);
+    if (masked_lm) {
+      mask_tokens(sequence, framing.prefix.size(), sequence.size(), tokenizer, mask_rng);
+    }
     sequence.insert(sequence.end(), framing.suffix.begin(), framing.suffix.end());
     sequences.push_back(std::move(sequence));
   }

@@ -5,6 +5,11 @@
 // pieces driven by std::mt19937_64 seeded with kCalibrationSeed (index j drawn as
 // rng() % (i + 1)), in that shuffled order. A text too short for one full piece gives a
 // single shorter sequence.
+// Masked-LM models are calibrated on inputs masked as in their training and evaluation (15%
+// of the text tokens: 80% [MASK], 10% a random id, 10% kept; a second mt19937_64 seeded with
+// kCalibrationSeed + 1): [MASK] tokens produce activations of their own (wider ranges in
+// places), and a range calibrated without them clips those (bert4L-vanilla: +7.5% perplexity
+// against +0.2% with masking).
 #pragma once
 
 #include <cstdint>
@@ -23,6 +28,6 @@ constexpr uintmax_t kMaxCalibrationBytes = uintmax_t{1} << 30;
 // larger than kMaxCalibrationBytes, or when `length` leaves no room for text after framing.
 std::vector<std::vector<int32_t>> calibration_sequences(const std::filesystem::path& file,
                                                         const fb::TokenizerT& tokenizer, int count,
-                                                        int length);
+                                                        int length, bool masked_lm);
 
 }  // namespace qtx::convert

@@ -90,9 +90,9 @@ Calibration calibrate(const std::shared_ptr<const ModelDef>& model,
                 "calibration: sequence length " + std::to_string(recipe.calibration_seq_len) +
                     " is longer than the model's " + std::to_string(max_length) + " positions");
   }
-  const auto sequences =
-      calibration_sequences(recipe.calibration_data, *model->desc.tokenizer,
-                            recipe.calibration_samples, recipe.calibration_seq_len);
+  const auto sequences = calibration_sequences(
+      recipe.calibration_data, *model->desc.tokenizer, recipe.calibration_samples,
+      recipe.calibration_seq_len, model->config().head == fb::Head::MaskedLM);
   const Executor executor(model, ExecutorOptions{});
   RangeObserver observer(model->graph(), points, recipe);
   const auto batch = static_cast<size_t>(recipe.calibration_batch);
