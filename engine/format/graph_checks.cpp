@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "engine/format/model_checks.h"
+#include "engine/format/quant_checks.h"
 #include "qtx/error.h"
 
 namespace qtx::format {
@@ -67,6 +68,13 @@ std::string attention_attrs_problem(const fb::AttentionAttrsT& a) {
   if (!std::isfinite(a.gamma) || !std::isfinite(a.zeta)) return "gamma/zeta are not finite";
   if (a.softmax == fb::SoftmaxKind::Clipped && !(a.gamma < a.zeta)) {
     return "clipped softmax needs gamma < zeta";
+  }
+  for (const auto* q : {a.scores_quant.get(), a.probs_quant.get()}) {
+    if (!q) continue;
+    const char* what = q == a.scores_quant.get() ? "scores_quant: " : "probs_quant: ";
+    if (q->axis != -1 || q->scales.size() != 1) return std::string(what) + "must be per tensor";
+    const std::string problem = quant_grid_problem(*q);
+    if (!problem.empty()) return what + problem;
   }
   return "";
 }

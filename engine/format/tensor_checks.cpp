@@ -8,6 +8,7 @@
 
 #include "engine/format/file_header.h"
 #include "engine/format/model_checks.h"
+#include "engine/format/quant_checks.h"
 #include "engine/graph/dtype.h"
 #include "engine/graph/tensor.h"
 #include "qtx/error.h"
@@ -71,15 +72,31 @@ void check_quant(const fb::QuantParamsT& q, const fb::TensorT& t, const std::str
     invalid(file_name, where + ": " + std::to_string(n) + " quantization scales along axis " +
                            std::to_string(q.axis) + " of shape " + shape_string(t.shape));
   }
-  if (!q.zero_points.empty() && q.zero_points.size() != n) {
-    invalid(file_name, where + ": " + std::to_string(q.zero_points.size()) + " zero points for " +
-                           std::to_string(n) + " scales");
+  const std::string problem = quant_grid_problem(q);
+  if (!problem.empty()) invalid(file_name, where + ": " + problem);
+}
+
+// I8 constants are weights [N, K] (qtx.fbs, LinearAttrs): symmetric, with 1 scale or one per
+// output channel (axis 0).
+void check_int8_weight(const fb::TensorT& t, const std::string& where,
+                       const std::string& file_name) {
+  if (!t.quant) invalid(file_name, where + ": int8 constant has no quantization scales");
+  const fb::QuantParamsT& q = *t.quant;
+  if (t.shape.size() != 2) {
+    invalid(file_name,
+            where + ": int8 weight has shape " + shape_string(t.shape) + ", expected [N, K]");
   }
-  for (size_t i = 0; i < n; ++i) {
-    if (!std::isfinite(q.scales[i]) || !(q.scales[i] > 0.0f)) {
-      invalid(file_name, where + ": quantization scale #" + std::to_string(i) + " is " +
-                             std::to_string(q.scales[i]) + ", not a positive finite number");
-    }
+  if (q.scales.size() != 1 &&
+      (q.axis != 0 || static_cast<int64_t>(q.scales.size()) != t.shape[0])) {
+    invalid(file_name, where + ": int8 weight has " + std::to_string(q.scales.size()) +
+                           " scales, expected 1 or " + std::to_string(t.shape[0]) +
+                           " along axis 0");
+  }
+  for (int32_t z : q.zero_points) {
+    if (z != 0) invalid(file_name, where + ": int8 weight has a non-zero zero point");
+  }
+  if (q.qmin < -127 || q.qmax > 127) {
+    invalid(file_name, where + ": int8 weight range exceeds the symmetric [-127, 127]");
   }
 }
 
@@ -97,6 +114,7 @@ void check_tensor(const fb::TensorT& t, uint64_t section_size, const std::string
     invalid(file_name, where + " is not a constant but has data");
   }
   if (t.quant) check_quant(*t.quant, t, where, file_name);
+  if (t.constant && t.dtype == fb::DType::I8) check_int8_weight(t, where, file_name);
 }
 
 }  // namespace
