@@ -1,5 +1,6 @@
 #include "engine/runtime/node_runner.h"
 
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -116,9 +117,14 @@ Tensor run_node(const NodePlan& plan, std::span<const Tensor* const> inputs, boo
   const bool fused = plan.output_quant && !observer && node.op.type == fb::Op::LinearAttrs;
   Tensor out = run_op(ctx, plan, inputs, cache, fused, observer);
   if (observer) (*observer)("output", out);
-  if (plan.output_quant && !fused) {
-    cpu::fake_quantize_tensor(*plan.output_quant, "node '" + node.name + "' output", out);
+  if (!plan.output_quant || fused) return out;
+  if (observer) {
+    // The observer may keep the value it saw: quantize a copy, not the tensor it holds.
+    Tensor copy(out.dtype(), out.shape());
+    std::memcpy(copy.raw_mutable(), out.raw(), out.nbytes());
+    out = std::move(copy);
   }
+  cpu::fake_quantize_tensor(*plan.output_quant, "node '" + node.name + "' output", out);
   return out;
 }
 
