@@ -87,11 +87,9 @@ const Model& Session::model() const {
 ForwardResult Session::forward(const std::vector<std::vector<int32_t>>& batch) const {
   const Model::Impl& m = impl_->model_impl();
   const runtime::PaddedBatch padded = runtime::pad_batch(batch, m.batch_limits(), pad_side(m.info));
-  // Causal graphs keep their keys and values in a cache; a one-shot forward uses a fresh one.
-  KvCache cache;
+  // No KV cache: a one-shot forward attends within its own tokens only.
   const std::vector<Tensor> outputs =
-      impl_->executor->run(RunInputs{padded.input_ids, padded.attention_mask},
-                           m.info.head == ModelHead::kCausalLM ? &cache : nullptr);
+      impl_->executor->run(RunInputs{padded.input_ids, padded.attention_mask}, nullptr);
   if (outputs.empty()) throw Error(ErrorCode::kInternal, "forward: the graph has no output");
   return to_result(outputs[0], padded);
 }

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "qtx/qtx_c.h"
+
 #include <algorithm>
 #include <functional>
 #include <thread>
@@ -220,6 +222,34 @@ TEST_F(ApiTest, WrongHeadAndBadInputsAreClearErrors) {
   EXPECT_NE(std::string(e.what()).find("30522"), std::string::npos) << e.what();
   e = error_of([&] { bert.forward({}); });
   EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+}
+
+TEST_F(ApiTest, CApiRunsAModelAndReportsErrors) {
+  char error[512] = "";
+  qtx_model* model = nullptr;
+  EXPECT_EQ(qtx_model_load("/nonexistent.qtx", &model, error, sizeof error), QTX_IO);
+  EXPECT_NE(std::string(error).find("nonexistent.qtx"), std::string::npos) << error;
+  ASSERT_EQ(qtx_model_load(path("bert4L-vanilla").c_str(), &model, error, sizeof error), QTX_OK)
+      << error;
+  qtx_session* session = nullptr;
+  ASSERT_EQ(qtx_session_create(model, QTX_BACKEND_CPU, 0, &session, error, sizeof error), QTX_OK);
+  qtx_model_free(model);  // the session keeps the model alive
+  // "the capital of france is [MASK]." as HF encodes it; HF's argmax at the [MASK] is 2009.
+  const int32_t ids[] = {101, 1996, 3007, 1997, 2605, 2003, 103, 1012, 102};
+  float* logits = nullptr;
+  size_t width = 0;
+  ASSERT_EQ(qtx_forward(session, ids, 9, &logits, &width, error, sizeof error), QTX_OK) << error;
+  ASSERT_EQ(width, 30522u);
+  const float* row = logits + 6 * width;
+  EXPECT_EQ(std::max_element(row, row + width) - row, 2009);
+  qtx_free(logits);
+  const qtx_generation_options options{5, 0.0f, 0, 1.0f, 0};
+  char* text = nullptr;
+  EXPECT_EQ(qtx_generate(session, "hello", &options, &text, error, sizeof error), QTX_UNSUPPORTED);
+  EXPECT_EQ(text, nullptr);
+  EXPECT_EQ(qtx_forward(session, ids, 0, &logits, &width, error, sizeof error),
+            QTX_INVALID_ARGUMENT);
+  qtx_session_free(session);
 }
 
 }  // namespace
