@@ -1,9 +1,12 @@
 // Embedding lookups: word[id] (+ token_type[type]) + position[pos], summed in that order as
 // Hugging Face BERT and OPT do. Ids and positions are checked by the op (engine/ops) first.
+// An int8 word table (the one an int8 LM head shares) is read in place: each looked-up row is
+// dequantized on the fly (code * scale), never the whole table.
 #pragma once
 
 #include <cstdint>
 
+#include "engine/cpu/int8_linear.h"
 #include "qtx_generated.h"
 
 namespace qtx::cpu {
@@ -15,7 +18,8 @@ void embedding_positions(fb::PositionMode mode, const int32_t* mask, int64_t bat
                          int64_t seq, int64_t offset, int64_t* positions);
 
 struct EmbeddingTables {
-  const float* word;        // [V, H]
+  const float* word;        // [V, H], or nullptr when the table is int8
+  Int8Weight word_int8;     // [V, H] codes with one scale per row or one in all, when int8
   const float* position;    // [P, H]
   const float* token_type;  // [T, H] or nullptr
   int64_t hidden;

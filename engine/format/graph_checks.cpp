@@ -176,10 +176,30 @@ class GraphChecker {
     }
   }
 
+  // An Embedding's word table is float, or an int8 constant (the table an int8 LM head shares;
+  // check_tensors holds its scales to symmetric, one per row or one in all); its position and
+  // token-type tables are float.
+  void check_embedding_tables(const fb::NodeT& n, const std::string& where) const {
+    if (!n.op.AsEmbeddingAttrs()) return;
+    for (size_t i = 2; i < n.inputs.size() && i < 5; ++i) {
+      if (n.inputs[i] < 0) continue;
+      const fb::TensorT& t = *graph_.tensors[static_cast<size_t>(n.inputs[i])];
+      const bool float_table =
+          t.dtype == fb::DType::F32 || t.dtype == fb::DType::F16 || t.dtype == fb::DType::BF16;
+      const bool int8_word_table = i == 2 && t.constant && t.dtype == fb::DType::I8;
+      if (!float_table && !int8_word_table) {
+        invalid(file_, where + " input " + std::to_string(i) + " ('" + t.name + "') is " +
+                           fb::EnumNameDType(t.dtype) + ", expected a float" +
+                           (i == 2 ? " or int8 constant" : "") + " table");
+      }
+    }
+  }
+
   void check_node(const fb::NodeT& n) {
     const std::string where = node_context(n);
     check_op(n, where);
     check_inputs(n, where);
+    check_embedding_tables(n, where);
     if (n.outputs.size() != 1) {
       invalid(file_, where + ": " + std::to_string(n.outputs.size()) + " outputs, expected 1");
     }

@@ -37,6 +37,30 @@ void check_positions(const OpContext& ctx, const std::vector<int64_t>& positions
   }
 }
 
+// The int8 word table as the kernel reads it; its scales must be symmetric, one per row
+// (axis 0) or one for all, as the loader also requires.
+cpu::Int8Weight int8_word_table(const OpContext& ctx, const Tensor& word,
+                                const fb::QuantParamsT* quant) {
+  if (word.rank() != 2 || word.dim(0) < 1 || word.dim(1) < 1) {
+    fail(ctx, ErrorCode::kInvalidFile,
+         "int8 word table has shape " + shape_string(word.shape()) + ", expected [vocab, hidden]");
+  }
+  if (!quant) fail(ctx, ErrorCode::kInvalidFile, "int8 word table has no quantization scales");
+  const int64_t vocab = word.dim(0);
+  const auto count = static_cast<int64_t>(quant->scales.size());
+  const bool per_row = quant->axis == 0 && count == vocab;
+  if (!per_row && count != 1) {
+    fail(ctx, ErrorCode::kInvalidFile,
+         "int8 word table has " + std::to_string(count) + " scales along axis " +
+             std::to_string(quant->axis) + ", expected 1 or " + std::to_string(vocab) +
+             " along axis 0");
+  }
+  for (int32_t z : quant->zero_points) {
+    if (z != 0) fail(ctx, ErrorCode::kInvalidFile, "int8 word table is not symmetric");
+  }
+  return {word.data<int8_t>(), vocab, word.dim(1), quant->scales.data(), per_row};
+}
+
 }  // namespace
 
 Tensor embedding(const OpContext& ctx, const fb::EmbeddingAttrsT& attrs,
@@ -54,7 +78,10 @@ Tensor embedding(const OpContext& ctx, const fb::EmbeddingAttrsT& attrs,
              std::to_string(b) + ", past + " + std::to_string(s) + "]");
   }
   expect_ids(ctx, "attention_mask", in.mask, in.mask.shape());
-  expect_float(ctx, "word table", in.word, 2);
+  const bool int8_word = in.word.dtype() == DType::I8;
+  const cpu::Int8Weight word_int8 =
+      int8_word ? int8_word_table(ctx, in.word, in.word_quant) : cpu::Int8Weight{};
+  if (!int8_word) expect_float(ctx, "word table", in.word, 2);
   const int64_t h = in.word.dim(1);
   expect_float(ctx, "position table", in.position, 2);
   expect_shape(ctx, "position table", in.position, {in.position.dim(0), h});
@@ -78,7 +105,8 @@ Tensor embedding(const OpContext& ctx, const fb::EmbeddingAttrsT& attrs,
                            attrs.position_offset, positions.data());
   check_positions(ctx, positions, in.position.dim(0));
   Tensor y(DType::F32, {b, s, h});
-  const cpu::EmbeddingTables tables{in.word.data<float>(), in.position.data<float>(),
+  const cpu::EmbeddingTables tables{int8_word ? nullptr : in.word.data<float>(), word_int8,
+                                    in.position.data<float>(),
                                     in.token_type ? in.token_type->data<float>() : nullptr, h};
   cpu::embedding_lookup(tables, in.ids.data<int32_t>(),
                         in.token_type_ids ? in.token_type_ids->data<int32_t>() : nullptr,

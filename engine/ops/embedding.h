@@ -1,6 +1,8 @@
 // Embedding op: token ids [B, S] and attention mask [B, past + S] -> [B, S, H] from the word,
 // position and (optional) token-type tables. Ids outside the vocabulary and positions past
 // the table are the caller's errors (kInvalidArgument) naming the id and the limit.
+// The word table is float32, or int8 codes with symmetric scales (one per row, or one for the
+// whole table): the LM head's int8 weight, which the Embedding shares instead of a float copy.
 #pragma once
 
 #include "engine/ops/op_context.h"
@@ -8,12 +10,13 @@
 namespace qtx::ops {
 
 struct EmbeddingInputs {
-  const Tensor& ids;             // I32 [B, S]
-  const Tensor& mask;            // I32 [B, T], T = past + S
-  const Tensor& word;            // [V, H]
-  const Tensor& position;        // [P, H]
-  const Tensor* token_type;      // [types, H] or nullptr
-  const Tensor* token_type_ids;  // I32 [B, S] or nullptr
+  const Tensor& ids;                             // I32 [B, S]
+  const Tensor& mask;                            // I32 [B, T], T = past + S
+  const Tensor& word;                            // F32 or I8 [V, H]
+  const Tensor& position;                        // [P, H]
+  const Tensor* token_type;                      // [types, H] or nullptr
+  const Tensor* token_type_ids;                  // I32 [B, S] or nullptr
+  const fb::QuantParamsT* word_quant = nullptr;  // the scales of an I8 word table
 };
 
 Tensor embedding(const OpContext& ctx, const fb::EmbeddingAttrsT& attrs, const EmbeddingInputs& in);
