@@ -1,7 +1,10 @@
 #include "engine/cpu/int8_gemm.h"
 
+#include <algorithm>
+
 #include "engine/cpu/dnnl_int8_matmul.h"
 #include "engine/cpu/int8_gemm_avx2.h"
+#include "engine/cpu/parallel_for.h"
 #include "oneapi/dnnl/dnnl.hpp"
 #include "qtx/error.h"
 
@@ -94,11 +97,15 @@ void Int8Gemm::accumulate(const ActivationCodes& x, int threads, int32_t* acc) c
     shift = Avx2Int8Gemm::shift(x.is_signed);
   }
   const int64_t n = weight_.n;
-  for (int64_t r = 0; r < x.m; ++r) {
-    const int32_t factor = shift - x.zero_points[static_cast<size_t>(r)];
-    int32_t* row = acc + r * n;
-    for (int64_t c = 0; c < n; ++c) row[c] += factor * rowsum_[static_cast<size_t>(c)];
-  }
+  parallel_for(x.m, threads, std::max<int64_t>(1, (int64_t{1} << 15) / n),
+               [&](int64_t begin, int64_t end) {
+                 for (int64_t r = begin; r < end; ++r) {
+                   const int32_t factor = shift - x.zero_points[static_cast<size_t>(r)];
+                   int32_t* row = acc + r * n;
+                   for (int64_t c = 0; c < n; ++c)
+                     row[c] += factor * rowsum_[static_cast<size_t>(c)];
+                 }
+               });
 }
 
 }  // namespace qtx::cpu
