@@ -17,6 +17,7 @@ struct HeadScratch {
   std::vector<int16_t> k;     // [T][dh]
   std::vector<int16_t> v_t;   // [dh][T]
   std::vector<int16_t> p;     // [T]
+  std::vector<int32_t> acc;   // [max(T, dh)]: integer dot products
   std::vector<float> scores;  // [T]
   std::vector<unsigned char> visible;
 };
