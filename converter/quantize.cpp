@@ -9,15 +9,20 @@
 namespace qtx::convert {
 namespace {
 
-// The tensors read by anything other than the quantized Linears' weight slot.
+constexpr size_t kLinearWeightSlot = 1;
+constexpr size_t kEmbeddingWordSlot = 2;
+
+// The tensors some reader needs in float: every input except a quantized Linear's weight and an
+// Embedding's word table (which both read int8), and the graph's outputs.
 std::set<int> float_readers(const fb::GraphT& graph, const QuantPlan& plan) {
   const std::set<int> quantized(plan.quantized_linears.begin(), plan.quantized_linears.end());
   std::set<int> read;
   for (size_t n = 0; n < graph.nodes.size(); ++n) {
     const fb::NodeT& node = *graph.nodes[n];
     for (size_t i = 0; i < node.inputs.size(); ++i) {
-      const bool weight_slot = i == 1 && quantized.count(static_cast<int>(n));
-      if (!weight_slot) read.insert(node.inputs[i]);
+      const bool int8_slot = (i == kLinearWeightSlot && quantized.count(static_cast<int>(n))) ||
+                             (i == kEmbeddingWordSlot && node.op.AsEmbeddingAttrs());
+      if (!int8_slot) read.insert(node.inputs[i]);
     }
   }
   for (int output : graph.outputs) read.insert(output);
@@ -27,25 +32,47 @@ std::set<int> float_readers(const fb::GraphT& graph, const QuantPlan& plan) {
 class WeightQuantizer {
  public:
   WeightQuantizer(ModelDef& model, const QuantPlan& plan, const QuantRecipe& recipe)
-      : model_(model), recipe_(recipe), shared_(float_readers(model.graph(), plan)) {}
+      : model_(model), recipe_(recipe), float_read_(float_readers(model.graph(), plan)) {}
 
-  // Points the Linear at the I8 version of its weight (made once per float weight).
+  // Points the Linear at the I8 version of its weight (made once per float weight). A word
+  // table tied to it becomes that I8 tensor too: the Embedding reads its rows in place.
   void quantize(fb::NodeT& linear) {
-    const int source = linear.inputs.at(1);
-    auto done = int8_of_.find(source);
-    if (done == int8_of_.end()) done = int8_of_.emplace(source, make_int8(source)).first;
-    linear.inputs[1] = done->second;
+    const int source = linear.inputs.at(kLinearWeightSlot);
+    linear.inputs[kLinearWeightSlot] = int8_of(source, recipe_.weights, recipe_.weight_range);
+  }
+
+  // A word table no quantized Linear shares (an untied head) becomes I8 with absmax scales per
+  // row, unless a keep-float pattern names it or something reads it in float (a tied head kept
+  // float), so that no float copy of the largest weight remains.
+  void quantize_word_table(fb::NodeT& embedding) {
+    const int source = embedding.inputs.at(kEmbeddingWordSlot);
+    const fb::TensorT& table = *model_.desc.graph->tensors.at(static_cast<size_t>(source));
+    if (table.dtype == DType::I8 || float_read_.count(source) ||
+        name_kept_float(table.name, recipe_.keep_float)) {
+      return;
+    }
+    embedding.inputs[kEmbeddingWordSlot] =
+        int8_of(source, WeightGranularity::kPerChannel, WeightRange::kAbsMax);
   }
 
  private:
-  int make_int8(int source) {
+  int int8_of(int source, WeightGranularity granularity, WeightRange range) {
+    auto done = int8_of_.find(source);
+    if (done == int8_of_.end()) {
+      done = int8_of_.emplace(source, make_int8(source, granularity, range)).first;
+    }
+    return done->second;
+  }
+
+  // Quantizes in place, or into a new "<weight>.int8" constant when a reader still needs the
+  // float values (a weight shared with a --keep-float Linear).
+  int make_int8(int source, WeightGranularity granularity, WeightRange range) {
     const auto s = static_cast<size_t>(source);
     const std::string name = model_.desc.graph->tensors[s]->name;
-    QuantizedWeight q =
-        quantize_weight(model_.constants[s], recipe_.weights, recipe_.weight_range, name);
+    QuantizedWeight q = quantize_weight(model_.constants[s], granularity, range, name);
     auto params = weight_quant_params(q);
     int target = source;
-    if (shared_.count(source)) {
+    if (float_read_.count(source)) {
       target = GraphBuilder(model_).constant(name + ".int8", std::move(q.codes));
     } else {
       model_.constants[s] = std::move(q.codes);
@@ -57,7 +84,7 @@ class WeightQuantizer {
 
   ModelDef& model_;
   const QuantRecipe& recipe_;
-  std::set<int> shared_;
+  std::set<int> float_read_;
   std::map<int, int> int8_of_;
 };
 
@@ -91,6 +118,9 @@ void quantize_model(ModelDef& model, const QuantPlan& plan, const std::vector<Va
     weights.quantize(node);
     if (recipe.activations == ActivationMode::kDynamic)
       node.op.AsLinearAttrs()->dynamic_quant = true;
+  }
+  for (const auto& node : graph.nodes) {
+    if (node->op.AsEmbeddingAttrs()) weights.quantize_word_table(*node);
   }
   for (size_t i = 0; i < ranges.size(); ++i) {
     set_activation_quant(graph, plan.activations[i],

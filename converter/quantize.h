@@ -1,9 +1,14 @@
 // The graph rewrite of quantization: a float32 ModelDef, its QuantPlan and calibrated ranges
 // -> the quantized ModelDef the runtime executes (engine/format/qtx.fbs, the INT8 contract).
-// - The weight of each quantized Linear becomes an I8 constant (codes) with its QuantParams.
-//   A weight also read by something that stays float (the word embeddings tied to the LM
-//   head, a --keep-float Linear) keeps its float tensor; the Linear then reads a new I8
-//   constant named "<weight>.int8".
+// - The weight of each quantized Linear becomes an I8 constant (codes) with its QuantParams,
+//   in place. A word table tied to a quantized LM head is that I8 tensor, read by both the
+//   head and the Embedding (which dequantizes the rows it looks up): no float copy, so an int8
+//   file is about a quarter of the float32 one. A weight also read by a --keep-float Linear
+//   keeps its float tensor; the quantized Linear then reads a new I8 constant "<weight>.int8".
+// - A word table that no quantized Linear shares (an untied head) becomes I8 too, per row,
+//   absmax, unless a keep-float pattern names it. A tied head kept float (--keep-float logits,
+//   the paper preset) keeps the table float32: such files are larger (the table is often the
+//   biggest tensor: 30522 x H for BERT, 50272 x H for OPT).
 // - Dynamic recipes set LinearAttrs.dynamic_quant on every quantized Linear.
 // - Static recipes put QuantParams on each planned point: the producing node's output tensor,
 //   or AttentionAttrs.scores_quant / probs_quant.

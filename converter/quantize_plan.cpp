@@ -111,16 +111,17 @@ std::string point_name(const fb::GraphT& graph, const QuantPoint& point) {
   return node.name + ":" + point.what;
 }
 
+bool name_kept_float(const std::string& name, const std::vector<std::string>& patterns) {
+  for (const std::string& pattern : patterns) {
+    if (fnmatch(pattern.c_str(), name.c_str(), 0) == 0) return true;
+  }
+  return false;
+}
+
 bool keeps_float(const fb::GraphT& graph, const fb::NodeT& linear,
                  const std::vector<std::string>& patterns) {
   const std::string& weight = graph.tensors.at(static_cast<size_t>(linear.inputs.at(1)))->name;
-  for (const std::string& pattern : patterns) {
-    if (fnmatch(pattern.c_str(), linear.name.c_str(), 0) == 0 ||
-        fnmatch(pattern.c_str(), weight.c_str(), 0) == 0) {
-      return true;
-    }
-  }
-  return false;
+  return name_kept_float(linear.name, patterns) || name_kept_float(weight, patterns);
 }
 
 }  // namespace qtx::convert

@@ -37,6 +37,9 @@ QuantPlan plan_quantization(const fb::GraphT& graph, const QuantRecipe& recipe);
 // "layer.0.query" for an output, "layer.0.context:probs" for an Attention's internal value.
 std::string point_name(const fb::GraphT& graph, const QuantPoint& point);
 
+// Whether a keep-float pattern (fnmatch) matches `name` (a node's or a tensor's).
+bool name_kept_float(const std::string& name, const std::vector<std::string>& patterns);
+
 // Whether a keep-float pattern (fnmatch) matches the node's name or its weight tensor's name.
 bool keeps_float(const fb::GraphT& graph, const fb::NodeT& linear,
                  const std::vector<std::string>& patterns);

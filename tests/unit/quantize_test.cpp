@@ -218,13 +218,22 @@ TEST(QuantizeTest, RewriteStoresInt8WeightsActivationParamsAndTheRecipe) {
   EXPECT_EQ(codes.data<int8_t>()[0], -127);
   EXPECT_EQ(codes.data<int8_t>()[1], static_cast<int8_t>(std::nearbyint(q_weight.data<float>()[1] /
                                                                         (q_row0_absmax / 127.0f))));
-  // The tied word table stays float for the Embedding; the head reads its own int8 copy.
-  EXPECT_EQ(tensor(model, "word").dtype, DType::F32);
-  const fb::TensorT& head = tensor(model, "word.int8");
-  EXPECT_EQ(head.dtype, DType::I8);
-  EXPECT_TRUE(head.constant);
-  EXPECT_EQ(model.graph().nodes.back()->inputs[1],
-            static_cast<int>(tensor_index(model, "word.int8")));
+  // The tied word table itself becomes int8 per row, read by the Embedding and the head: no
+  // copy. Row 0 is -1.0, -0.9, -0.8, -0.7; row 5 is 1.0, 1.1, 1.2, 1.3.
+  const fb::TensorT& word = tensor(model, "word");
+  EXPECT_EQ(word.dtype, DType::I8);
+  ASSERT_TRUE(word.quant);
+  EXPECT_EQ(word.quant->axis, 0);
+  ASSERT_EQ(word.quant->scales.size(), static_cast<size_t>(kVocab));
+  EXPECT_FLOAT_EQ(word.quant->scales[0], 1.0f / 127.0f);
+  EXPECT_FLOAT_EQ(word.quant->scales[5], 1.3f / 127.0f);
+  const Tensor& word_codes = model.constants[tensor_index(model, "word")];
+  EXPECT_EQ(word_codes.data<int8_t>()[1], -114);          // round(-0.9 * 127)
+  EXPECT_EQ(word_codes.data<int8_t>()[5 * kHidden], 98);  // round(1.0 / 1.3 * 127)
+  const auto word_index = static_cast<int>(tensor_index(model, "word"));
+  EXPECT_EQ(model.graph().nodes.front()->inputs[2], word_index);
+  EXPECT_EQ(model.graph().nodes.back()->inputs[1], word_index);
+  EXPECT_THROW(tensor(model, "word.int8"), std::runtime_error);
   // Activations: per-tensor u8 params; biases and norms untouched.
   const fb::TensorT& ln = tensor(model, "ln");
   ASSERT_TRUE(ln.quant);
@@ -267,6 +276,64 @@ TEST(QuantizeTest, DynamicRewriteFlagsEveryQuantizedLinear) {
   EXPECT_THROW(tensor(model, "word.int8"), std::runtime_error);
   EXPECT_EQ(model.desc.recipe->activation_mode, "dynamic");
   EXPECT_EQ(model.desc.recipe->keep_float, std::vector<std::string>{"logits"});
+}
+
+// A tied head quantized per tensor shares its one-scale table with the Embedding.
+TEST(QuantizeTest, TiedWordTableFollowsTheHeadsGranularity) {
+  ModelDef model = tiny_model();
+  QuantizeOptions options;
+  options.mode = "w8";
+  options.weights = "per-tensor";
+  const QuantRecipe recipe = resolve_recipe(options, fb::Family::Bert);
+  quantize_model(model, plan_quantization(model.graph(), recipe), {}, recipe, 0);
+  const fb::TensorT& word = tensor(model, "word");
+  EXPECT_EQ(word.dtype, DType::I8);
+  ASSERT_TRUE(word.quant);
+  EXPECT_EQ(word.quant->axis, -1);
+  ASSERT_EQ(word.quant->scales.size(), 1u);
+  EXPECT_FLOAT_EQ(word.quant->scales[0], 1.3f / 127.0f);
+}
+
+// An untied head: the word table becomes int8 per row whatever the head does, unless a
+// keep-float pattern names the table.
+TEST(QuantizeTest, UntiedWordTableBecomesInt8PerRowUnlessKeptFloat) {
+  auto untied = [] {
+    ModelDef model = tiny_model();
+    const int head = GraphBuilder(model).constant("head", ramp({kVocab, kHidden}, 0.2f, -0.05f));
+    model.desc.graph->nodes.back()->inputs[1] = head;
+    return model;
+  };
+  ModelDef float_head = untied();
+  const QuantRecipe keep_head = recipe_for("w8", {"logits"});
+  quantize_model(float_head, plan_quantization(float_head.graph(), keep_head), {}, keep_head, 0);
+  EXPECT_EQ(tensor(float_head, "head").dtype, DType::F32);
+  const fb::TensorT& word = tensor(float_head, "word");
+  EXPECT_EQ(word.dtype, DType::I8);
+  ASSERT_TRUE(word.quant);
+  EXPECT_EQ(word.quant->axis, 0);
+  EXPECT_EQ(word.quant->scales.size(), static_cast<size_t>(kVocab));
+
+  ModelDef float_table = untied();
+  const QuantRecipe keep_table = recipe_for("w8", {"word"});
+  quantize_model(float_table, plan_quantization(float_table.graph(), keep_table), {}, keep_table,
+                 0);
+  EXPECT_EQ(tensor(float_table, "word").dtype, DType::F32);
+  EXPECT_EQ(tensor(float_table, "head").dtype, DType::I8);
+}
+
+// A weight also read by a --keep-float Linear keeps its float tensor; the quantized Linear
+// reads an int8 copy.
+TEST(QuantizeTest, WeightSharedWithAFloatLinearGetsAnInt8Copy) {
+  ModelDef model = tiny_model();
+  GraphBuilder g(model);
+  const auto q_weight = static_cast<int>(tensor_index(model, "q.w"));
+  g.output(g.node("side", fb::LinearAttrsT{}, {model.graph().outputs[1], q_weight, -1}));
+  const QuantRecipe recipe = recipe_for("w8", {"side"});
+  quantize_model(model, plan_quantization(model.graph(), recipe), {}, recipe, 0);
+  EXPECT_EQ(tensor(model, "q.w").dtype, DType::F32);
+  EXPECT_EQ(tensor(model, "q.w.int8").dtype, DType::I8);
+  EXPECT_EQ(model.graph().nodes[2]->inputs[1], static_cast<int>(tensor_index(model, "q.w.int8")));
+  EXPECT_EQ(model.graph().nodes.back()->inputs[1], q_weight);
 }
 
 TEST(QuantizeTest, RecipeOptionsAreChecked) {
