@@ -151,8 +151,15 @@ void attend_explicit(const float* q, cpu::KvView keys, cpu::KvView values, const
     probs = Tensor(DType::F32, internal);
     dumps = {scores.data<float>(), probs.data<float>()};
   }
-  cpu::attention_int8(q, keys, values, mask.data<int32_t>(), shape, rule, grids.pointers(), dumps,
-                      threads, out);
+  if (grids.any()) {
+    cpu::attention_int8(q, keys, values, mask.data<int32_t>(), shape, rule, grids.pointers(), dumps,
+                        threads, out);
+  } else {
+    // A float model observed (calibration): the float kernel itself, so that the observed
+    // values are exactly those of an unobserved run.
+    cpu::attention(q, keys, values, mask.data<int32_t>(), shape, rule, threads, out,
+                   {dumps.scores, dumps.probs});
+  }
   if (observer) {
     (*observer)("scores", scores);
     (*observer)("probs", probs);
