@@ -1,13 +1,15 @@
-// LayerNorm over the last dimension, as torch.nn.LayerNorm: (x - mean) / sqrt(var + eps) *
-// gamma + beta with the biased variance.
+// LayerNorm over the last dimension, as torch.nn.LayerNorm: (x - mean) /
+// sqrt(var + eps) * gamma + beta with the biased variance.
 #pragma once
 
 #include <cstdint>
 
 namespace qtx::cpu {
 
-// x and y: [rows, n]; gamma, beta: [n]. y may equal x.
-void layer_norm(const float* x, const float* gamma, const float* beta, int64_t rows, int64_t n,
-                float epsilon, float* y);
+// x and y: [rows, n]; gamma, beta: [n]. y may equal x. Rows split over up to
+// `threads` threads (<= 0: one per core); each row's result does not depend on
+// the split.
+void layer_norm(const float *x, const float *gamma, const float *beta,
+                int64_t rows, int64_t n, float epsilon, int threads, float *y);
 
-}  // namespace qtx::cpu
+} // namespace qtx::cpu

@@ -15,7 +15,7 @@ Tensor layer_norm(const OpContext& ctx, const fb::LayerNormAttrsT& attrs, const 
   if (!(attrs.epsilon >= 0.0f)) fail(ctx, ErrorCode::kInvalidFile, "negative epsilon");
   Tensor y(DType::F32, x.shape());
   cpu::layer_norm(x.data<float>(), gamma.data<float>(), beta.data<float>(), x.numel() / h, h,
-                  attrs.epsilon, y.data<float>());
+                  attrs.epsilon, ctx.threads, y.data<float>());
   return y;
 }
 
