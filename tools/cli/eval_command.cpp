@@ -34,7 +34,7 @@ struct EvalOptions {
   std::string dump_windows;
   std::string backend = "cpu";
   int64_t window = 0;  // 0: the default of the model's head, capped at its max_positions
-  int batch_size = 8;
+  int batch_size = 4;  // 4 windows of 256 x 50k float logits: about 200 MB a model
   uint64_t seed = 0;
   double mask_prob = 0.15;
   int64_t max_windows = 0;  // 0: all
@@ -220,7 +220,7 @@ void add_options(CLI::App& cmd, EvalOptions& o) {
                  "Default 128 for masked LMs and 256 for causal LMs: the windows that "
                  "reproduce the shared models' metrics.json perplexities")
       ->check(CLI::Range(kMinWindow, std::numeric_limits<int64_t>::max()));
-  cmd.add_option("--batch-size", o.batch_size, "windows per model call")
+  cmd.add_option("--batch-size", o.batch_size, "windows per model call (default 4)")
       ->check(CLI::Range(1, 4096));
   cmd.add_option("--seed", o.seed, "masked LM: seed of the mask choice (default 0)");
   cmd.add_option("--mask-prob", o.mask_prob, "masked LM: share of tokens scored (default 0.15)")
