@@ -7,7 +7,7 @@
 #include "qtx/error.h"
 #include "tests/unit/qtx_cli_runner.h"
 // The CLI's helpers are not in a library the tests link, so the one under test is compiled in.
-#include "tools/cli/latency_stats.cpp"
+#include "tools/cli/latency_stats.h"
 
 namespace qtx {
 namespace {

@@ -9,8 +9,8 @@
 
 #include "qtx/error.h"
 // The CLI's helpers are not in a library the tests link, so the ones under test are compiled in.
-#include "tools/cli/causal_windows.cpp"
-#include "tools/cli/mlm_masking.cpp"
+#include "tools/cli/causal_windows.h"
+#include "tools/cli/mlm_masking.h"
 
 namespace qtx::cli {
 namespace {

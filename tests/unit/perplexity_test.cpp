@@ -6,7 +6,7 @@
 
 #include "qtx/error.h"
 // The CLI's helpers are not in a library the tests link, so the one under test is compiled in.
-#include "tools/cli/perplexity.cpp"
+#include "tools/cli/perplexity.h"
 
 namespace qtx::cli {
 namespace {
