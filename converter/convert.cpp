@@ -84,6 +84,8 @@ ModelDef build_model(const std::filesystem::path& checkpoint_dir, const ConvertO
   }
   report(options, "reading " + (checkpoint_dir / "config.json").string());
   const models::ModelConfig config = models::ModelConfig::read(checkpoint_dir);
+  // An unsupported architecture is the first thing to tell, before any weight file is opened.
+  models::resolve_architecture(config);
   report(options, "opening checkpoint " + checkpoint_dir.string());
   const Checkpoint checkpoint = Checkpoint::open(checkpoint_dir);
   report(options, "building graph");

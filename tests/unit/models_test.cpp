@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <fstream>
 
 #include "converter/checkpoint.h"
 #include "converter/convert.h"
@@ -165,6 +166,18 @@ TEST(ModelErrors, UnknownArchitectureIsNamed) {
     EXPECT_NE(message.find("BertForMaskedLM"), std::string::npos);
     EXPECT_NE(message.find("OPTForCausalLM"), std::string::npos);
   }
+}
+
+TEST(ModelErrors, UnknownArchitectureIsNamedBeforeWeightsAreRead) {
+  // A directory holding only a config.json: the architecture, not the missing weights, is
+  // what the user must hear about.
+  testing::TempDir dir("arch-only");
+  std::ofstream(dir.path() / "config.json")
+      << R"({"architectures": ["T5ForConditionalGeneration"], "model_type": "t5"})";
+  const std::string message = error_of([&] { convert::build_model(dir.path(), {}); });
+  EXPECT_NE(message.find("unsupported architecture 'T5ForConditionalGeneration'"),
+            std::string::npos)
+      << message;
 }
 
 TEST(ModelErrors, UnsupportedSettingsAreNamed) {
