@@ -2,72 +2,26 @@
 // all, its error paths: each bad file, checkpoint, input or option gives "qtx: error: ..."
 // naming the culprit (exit 1) or a usage error (exit 2), never a crash.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include "converter/convert.h"
 #include "engine/util/json.h"
 #include "tests/golden/checkpoint_fixture.h"
+#include "tests/unit/qtx_cli_runner.h"
 
 namespace qtx {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct CliResult {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string quoted(const std::string& arg) {
-  std::string q(1, '\'');
-  for (char c : arg) {
-    if (c == '\'') {
-      q.append("'\\''");
-    } else {
-      q.push_back(c);
-    }
-  }
-  q.push_back('\'');
-  return q;
-}
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using CliResult = testing::QtxRun;
+const auto& run_cli = testing::run_qtx;
+const auto& read_file = testing::file_text;
 
 void write_file(const fs::path& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary) << bytes;
-}
-
-// Runs `qtx ARGS`, capturing stdout through the pipe and stderr through a file.
-CliResult run_cli(const std::vector<std::string>& args) {
-  testing::TempDir temp("cli-stderr");
-  const fs::path err = temp.path() / "stderr";
-  std::string command = quoted(QTX_CLI_PATH);
-  for (const std::string& a : args) {
-    command.push_back(' ');
-    command.append(quoted(a));
-  }
-  command.append(" 2>");
-  command.append(quoted(err.string()));
-  CliResult result;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return result;
-  char buffer[4096];
-  for (size_t n; (n = fread(buffer, 1, sizeof buffer, pipe)) > 0;) result.out.append(buffer, n);
-  const int status = pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  result.err = read_file(err);
-  return result;
 }
 
 bool contains(const std::string& text, const std::string& part) {

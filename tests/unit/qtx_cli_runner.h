@@ -1,5 +1,5 @@
 // Runs the qtx command line (QTX_CLI_PATH) from a test: exit code, stdout and stderr, for the
-// tests of the measuring subcommands (eval_test.cpp, bench_test.cpp).
+// CLI tests (cli_test.cpp, eval_test.cpp, bench_test.cpp).
 #pragma once
 
 #include <sys/wait.h>
