@@ -6,11 +6,6 @@
 namespace qtx::models {
 namespace {
 
-constexpr int64_t kMaxVocab = int64_t{1} << 24;
-constexpr int64_t kMaxHidden = int64_t{1} << 16;
-constexpr int64_t kMaxLayers = 1024;
-constexpr int64_t kMaxPositions = int64_t{1} << 20;
-
 fb::Activation hidden_activation(const ModelConfig& config) {
   const std::string act = config.string_or("hidden_act", "gelu");
   if (act == "gelu") return fb::Activation::Gelu;
@@ -21,18 +16,7 @@ fb::Activation hidden_activation(const ModelConfig& config) {
 }
 
 TransformerSizes read_sizes(const ModelConfig& config) {
-  TransformerSizes sizes;
-  sizes.vocab = config.integer("vocab_size", 1, kMaxVocab);
-  sizes.hidden = config.integer("hidden_size", 1, kMaxHidden);
-  sizes.layers = config.integer("num_hidden_layers", 1, kMaxLayers);
-  sizes.heads = config.integer("num_attention_heads", 1, sizes.hidden);
-  sizes.intermediate = config.integer("intermediate_size", 1, 4 * kMaxHidden);
-  sizes.max_positions = config.integer("max_position_embeddings", 1, kMaxPositions);
-  if (sizes.hidden % sizes.heads != 0) {
-    config.fail(ErrorCode::kInvalidFile, "num_attention_heads",
-                "hidden_size " + std::to_string(sizes.hidden) + " is not a multiple of " +
-                    std::to_string(sizes.heads) + " heads");
-  }
+  TransformerSizes sizes = read_transformer_sizes(config, "intermediate_size");
   const std::string positions = config.string_or("position_embedding_type", "absolute");
   if (positions != "absolute") {
     config.fail(ErrorCode::kUnsupported, "position_embedding_type",

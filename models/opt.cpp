@@ -6,10 +6,6 @@
 namespace qtx::models {
 namespace {
 
-constexpr int64_t kMaxVocab = int64_t{1} << 24;
-constexpr int64_t kMaxHidden = int64_t{1} << 16;
-constexpr int64_t kMaxLayers = 1024;
-constexpr int64_t kMaxPositions = int64_t{1} << 20;
 // OPT's learned positions start at row 2 (rows 0 and 1 were reserved for padding in fairseq).
 constexpr int64_t kPositionOffset = 2;
 // Hugging Face's OPT uses nn.LayerNorm's default epsilon.
@@ -45,18 +41,7 @@ void check_supported_layout(const ModelConfig& config, int64_t hidden) {
 }
 
 TransformerSizes read_sizes(const ModelConfig& config) {
-  TransformerSizes sizes;
-  sizes.vocab = config.integer("vocab_size", 1, kMaxVocab);
-  sizes.hidden = config.integer("hidden_size", 1, kMaxHidden);
-  sizes.layers = config.integer("num_hidden_layers", 1, kMaxLayers);
-  sizes.heads = config.integer("num_attention_heads", 1, sizes.hidden);
-  sizes.intermediate = config.integer("ffn_dim", 1, 4 * kMaxHidden);
-  sizes.max_positions = config.integer("max_position_embeddings", 1, kMaxPositions);
-  if (sizes.hidden % sizes.heads != 0) {
-    config.fail(ErrorCode::kInvalidFile, "num_attention_heads",
-                "hidden_size " + std::to_string(sizes.hidden) + " is not a multiple of " +
-                    std::to_string(sizes.heads) + " heads");
-  }
+  TransformerSizes sizes = read_transformer_sizes(config, "ffn_dim");
   check_supported_layout(config, sizes.hidden);
   return sizes;
 }

@@ -5,6 +5,28 @@
 #include "qtx/error.h"
 
 namespace qtx::models {
+
+TransformerSizes read_transformer_sizes(const ModelConfig& config,
+                                        const std::string& intermediate_key) {
+  // Bounds keep a hostile config.json from asking for absurd allocations.
+  constexpr int64_t kMaxVocab = int64_t{1} << 24;
+  constexpr int64_t kMaxLayers = 1024;
+  constexpr int64_t kMaxPositions = int64_t{1} << 20;
+  TransformerSizes sizes;
+  sizes.vocab = config.integer("vocab_size", 1, kMaxVocab);
+  sizes.hidden = config.integer("hidden_size", 1, kMaxHidden);
+  sizes.layers = config.integer("num_hidden_layers", 1, kMaxLayers);
+  sizes.heads = config.integer("num_attention_heads", 1, sizes.hidden);
+  sizes.intermediate = config.integer(intermediate_key, 1, 4 * kMaxHidden);
+  sizes.max_positions = config.integer("max_position_embeddings", 1, kMaxPositions);
+  if (sizes.hidden % sizes.heads != 0) {
+    config.fail(ErrorCode::kInvalidFile, "num_attention_heads",
+                "hidden_size " + std::to_string(sizes.hidden) + " is not a multiple of " +
+                    std::to_string(sizes.heads) + " heads");
+  }
+  return sizes;
+}
+
 namespace {
 
 std::string supported_names() {

@@ -37,6 +37,14 @@ struct TransformerSizes {
   int64_t head_dim() const { return hidden / heads; }
 };
 
+// The widest hidden size a config.json may ask for (a bound against hostile files).
+inline constexpr int64_t kMaxHidden = int64_t{1} << 16;
+
+// Reads and bounds the sizes from config.json; families differ only in the key of the FFN
+// width ("intermediate_size" for BERT, "ffn_dim" for OPT).
+TransformerSizes read_transformer_sizes(const ModelConfig& config,
+                                        const std::string& intermediate_key);
+
 // Fills model.desc.config (family, head, sizes, attention variant) and a float32 recipe.
 void describe_model(ModelDef& model, const Architecture& architecture,
                     const TransformerSizes& sizes, const SoftmaxSpec& softmax, fb::GateKind gate);
