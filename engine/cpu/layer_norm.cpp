@@ -19,45 +19,39 @@ template <typename Term>
   double lanes[kLanes] = {};
   const int64_t whole = n - n % kLanes;
   for (int64_t i = 0; i < whole; i += kLanes) {
-    for (int64_t j = 0; j < kLanes; ++j)
-      lanes[j] += term(i + j);
+    for (int64_t j = 0; j < kLanes; ++j) lanes[j] += term(i + j);
   }
-  for (int64_t i = whole; i < n; ++i)
-    lanes[0] += term(i);
+  for (int64_t i = whole; i < n; ++i) lanes[0] += term(i);
   double total = 0.0;
-  for (double lane : lanes)
-    total += lane;
+  for (double lane : lanes) total += lane;
   return total;
 }
 
 // Two passes: the mean first, then the variance around it. Compiled for AVX2 +
 // FMA and for baseline x86-64 (the build's target), picked at load time.
-[[gnu::target_clones("arch=x86-64-v3", "default")]] void
-normalize_row(const float *x, const float *gamma, const float *beta, int64_t n,
-              float epsilon, float *y) {
-  const double mean = lane_sum(n, [x](int64_t i) { return double{x[i]}; }) /
-                      static_cast<double>(n);
+[[gnu::target_clones("arch=x86-64-v3", "default")]] void normalize_row(const float* x,
+                                                                       const float* gamma,
+                                                                       const float* beta, int64_t n,
+                                                                       float epsilon, float* y) {
+  const double mean = lane_sum(n, [x](int64_t i) { return double{x[i]}; }) / static_cast<double>(n);
   const double var = lane_sum(n,
                               [x, mean](int64_t i) {
                                 const double d = x[i] - mean;
                                 return d * d;
                               }) /
                      static_cast<double>(n);
-  const float inv_std =
-      static_cast<float>(1.0 / std::sqrt(var + static_cast<double>(epsilon)));
+  const float inv_std = static_cast<float>(1.0 / std::sqrt(var + static_cast<double>(epsilon)));
   const auto m = static_cast<float>(mean);
-  for (int64_t i = 0; i < n; ++i)
-    y[i] = (x[i] - m) * inv_std * gamma[i] + beta[i];
+  for (int64_t i = 0; i < n; ++i) y[i] = (x[i] - m) * inv_std * gamma[i] + beta[i];
 }
 
-} // namespace
+}  // namespace
 
-void layer_norm(const float *x, const float *gamma, const float *beta,
-                int64_t rows, int64_t n, float epsilon, int threads, float *y) {
+void layer_norm(const float* x, const float* gamma, const float* beta, int64_t rows, int64_t n,
+                float epsilon, int threads, float* y) {
   // A thread is worth it for a few thousand elements.
   constexpr int64_t kMinElementsPerThread = 1 << 13;
-  const int64_t min_rows =
-      std::max<int64_t>(1, kMinElementsPerThread / std::max<int64_t>(n, 1));
+  const int64_t min_rows = std::max<int64_t>(1, kMinElementsPerThread / std::max<int64_t>(n, 1));
   parallel_for(rows, threads, min_rows, [&](int64_t begin, int64_t end) {
     for (int64_t r = begin; r < end; ++r) {
       normalize_row(x + r * n, gamma, beta, n, epsilon, y + r * n);
@@ -65,4 +59,4 @@ void layer_norm(const float *x, const float *gamma, const float *beta,
   });
 }
 
-} // namespace qtx::cpu
+}  // namespace qtx::cpu

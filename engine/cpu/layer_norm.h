@@ -9,7 +9,7 @@ namespace qtx::cpu {
 // x and y: [rows, n]; gamma, beta: [n]. y may equal x. Rows split over up to
 // `threads` threads (<= 0: one per core); each row's result does not depend on
 // the split.
-void layer_norm(const float *x, const float *gamma, const float *beta,
-                int64_t rows, int64_t n, float epsilon, int threads, float *y);
+void layer_norm(const float* x, const float* gamma, const float* beta, int64_t rows, int64_t n,
+                float epsilon, int threads, float* y);
 
-} // namespace qtx::cpu
+}  // namespace qtx::cpu

@@ -20,10 +20,8 @@ inline float exp_nonpositive(float x) {
   constexpr float kLn2Hi = 0.693359375f;
   constexpr float kLn2Lo = -2.12194440e-4f;
   constexpr uint32_t kMagnitudeBits = 0x7fffffffu;
-  constexpr uint32_t kMinMagnitude =
-      0x42aea000u; // 87.3125f, the bits of -kMin's magnitude
-  constexpr float kRound =
-      12582912.0f; // 1.5 * 2^23: adding it rounds to an integer
+  constexpr uint32_t kMinMagnitude = 0x42aea000u;  // 87.3125f, the bits of -kMin's magnitude
+  constexpr float kRound = 12582912.0f;            // 1.5 * 2^23: adding it rounds to an integer
   // The clamp in integers (an integer min is no branch to GCC; a float one is,
   // and then the constant x it implies is folded through the rest, leaving a
   // branch that stops the vectoriser). NaN and -inf clamp to -87.3 too.
@@ -65,4 +63,4 @@ inline float erf_fast(float x) {
   return std::copysign(1.0f - poly * exp_nonpositive(-z * z), x);
 }
 
-} // namespace qtx::cpu
+}  // namespace qtx::cpu

@@ -53,7 +53,9 @@ int GraphBuilder::add_node(const std::string& output, fb::OpUnion op, std::vecto
   return out;
 }
 
-void GraphBuilder::output(int tensor) { model_.desc.graph->outputs.push_back(tensor); }
+void GraphBuilder::output(int tensor) {
+  model_.desc.graph->outputs.push_back(tensor);
+}
 
 int GraphBuilder::find(const std::string& name) const {
   auto it = index_.find(name);

@@ -54,8 +54,8 @@ int64_t Tensor::dim(int i) const {
   const int r = rank();
   const int k = i < 0 ? i + r : i;
   if (k < 0 || k >= r) {
-    throw Error(ErrorCode::kInternal, "dimension " + std::to_string(i) + " of a tensor of shape " +
-                                          shape_string(shape_));
+    throw Error(ErrorCode::kInternal,
+                "dimension " + std::to_string(i) + " of a tensor of shape " + shape_string(shape_));
   }
   return shape_[static_cast<size_t>(k)];
 }
