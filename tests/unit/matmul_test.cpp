@@ -1,5 +1,6 @@
 // The Linear op: the reference kernel against hand-computed values, and the oneDNN matmul
-// (reordered weights, fused bias and activation) against the reference on random shapes.
+// (reordered weights, fused bias and activation) and the reference against double precision
+// on random shapes.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -45,7 +46,48 @@ struct Shape3 {
   int64_t m, n, k;
 };
 
-TEST(Linear, OneDnnMatchesReference) {
+double activation_in_double(fb::Activation act, double v) {
+  switch (act) {
+    case fb::Activation::Gelu:
+      return 0.5 * v * (1.0 + std::erf(v / std::sqrt(2.0)));
+    case fb::Activation::GeluTanh:
+      return 0.5 * v * (1.0 + std::tanh(std::sqrt(2.0 / M_PI) * (v + 0.044715 * v * v * v)));
+    case fb::Activation::Relu:
+      return v > 0.0 ? v : 0.0;
+    case fb::Activation::Tanh:
+      return std::tanh(v);
+    case fb::Activation::None:
+      break;
+  }
+  return v;
+}
+
+// Checks y = act(x W^T + b) element by element against the same sum in double. A float32
+// kernel may sum in any order (oneDNN picks blockings per ISA: AVX2 here, AVX-512 or AMX
+// elsewhere), so the bound is the classic one for a float dot product, k * eps * sum |x w|,
+// plus the float activations' own error (vector_math.h: erf within 1.5e-7, GELU's slope
+// below 1.13).
+void expect_linear_close(const Tensor& y, const Tensor& x, const Tensor& w, const Tensor* b,
+                         fb::Activation act) {
+  const int64_t n = w.dim(0), k = w.dim(1), m = x.numel() / k;
+  constexpr double kEps = 0x1p-23;
+  for (int64_t r = 0; r < m; ++r) {
+    for (int64_t c = 0; c < n; ++c) {
+      double sum = b ? b->data<float>()[c] : 0.0, magnitude = std::abs(sum);
+      for (int64_t i = 0; i < k; ++i) {
+        const double term = double{x.data<float>()[r * k + i]} * w.data<float>()[c * k + i];
+        sum += term;
+        magnitude += std::abs(term);
+      }
+      const double want = activation_in_double(act, sum);
+      const double bound =
+          1.13 * static_cast<double>(k + 1) * kEps * magnitude + 4.0 * kEps * std::abs(want) + 1e-6;
+      ASSERT_NEAR(y.data<float>()[r * n + c], want, bound) << "row " << r << " column " << c;
+    }
+  }
+}
+
+TEST(Linear, OneDnnAndReferenceMatchDoublePrecision) {
   const auto engine = std::make_shared<const cpu::DnnlEngine>();
   const Shape3 shapes[] = {{1, 1, 1}, {1, 768, 192}, {7, 13, 5}, {128, 192, 768}, {3, 50, 192}};
   const fb::Activation acts[] = {fb::Activation::None, fb::Activation::Gelu,
@@ -61,15 +103,13 @@ TEST(Linear, OneDnnMatchesReference) {
         const Tensor* bias = with_bias ? &b : nullptr;
         const cpu::DnnlLinear fast(engine, w.data<float>(), bias ? b.data<float>() : nullptr, s.n,
                                    s.k, act);
-        const Tensor want = run_linear(x, w, bias, act, nullptr);
-        const Tensor got = run_linear(x, w, bias, act, &fast);
         SCOPED_TRACE(::testing::Message()
                      << s.m << "x" << s.n << "x" << s.k << " act " << static_cast<int>(act));
-        testing::expect_close(got, want, 1e-5);
+        expect_linear_close(run_linear(x, w, bias, act, nullptr), x, w, bias, act);
+        expect_linear_close(run_linear(x, w, bias, act, &fast), x, w, bias, act);
         // The same primitive again (cached) and at another row count.
         const Tensor x2 = random_tensor({s.m + 2, s.k}, seed++);
-        testing::expect_close(run_linear(x2, w, bias, act, &fast),
-                              run_linear(x2, w, bias, act, nullptr), 1e-5);
+        expect_linear_close(run_linear(x2, w, bias, act, &fast), x2, w, bias, act);
       }
     }
   }
