@@ -1,5 +1,6 @@
 #include "engine/runtime/executor.h"
 
+#include <chrono>
 #include <string>
 
 #include "engine/cpu/thread_limit.h"
@@ -165,8 +166,8 @@ Executor::Executor(std::shared_ptr<const ModelDef> model, ExecutorOptions option
 
 Executor::~Executor() = default;
 
-std::vector<Tensor> Executor::run(const RunInputs& inputs, KvCache* cache,
-                                  RunObserver* observer) const {
+std::vector<Tensor> Executor::run(const RunInputs& inputs, KvCache* cache, RunObserver* observer,
+                                  NodeTimer* timer) const {
   const Prepared& p = *prepared_;
   const fb::GraphT& graph = model_->graph();
   const fb::ConfigT& config = model_->config();
@@ -193,9 +194,16 @@ std::vector<Tensor> Executor::run(const RunInputs& inputs, KvCache* cache,
     const runtime::NodeObserver node_observer = [&](std::string_view what, const Tensor& value) {
       observer->observe(static_cast<int>(n), what, value);
     };
+    const auto start =
+        timer ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
     values[static_cast<size_t>(node.outputs[0])] =
         runtime::run_node(p.plans[n], args, options_.backend == Backend::kReference,
                           options_.threads, kv, observer ? &node_observer : nullptr);
+    if (timer) {
+      const std::chrono::duration<double, std::milli> elapsed =
+          std::chrono::steady_clock::now() - start;
+      timer->node_done(static_cast<int>(n), node, elapsed.count());
+    }
     for (int input : node.inputs) {
       if (input >= 0 && p.last_use[static_cast<size_t>(input)] == static_cast<int>(n)) {
         values[static_cast<size_t>(input)] = Tensor();

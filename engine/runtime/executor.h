@@ -37,6 +37,14 @@ class RunObserver {
   virtual void observe(int node_index, std::string_view what, const Tensor& value) = 0;
 };
 
+// Told each node's wall time (steady_clock, milliseconds) after it ran, for profiling (`qtx
+// bench --profile`). Unlike a RunObserver, a timer changes nothing about how the run executes.
+class NodeTimer {
+ public:
+  virtual ~NodeTimer() = default;
+  virtual void node_done(int node_index, const fb::NodeT& node, double ms) = 0;
+};
+
 class Executor {
  public:
   Executor(std::shared_ptr<const ModelDef> model, ExecutorOptions options);
@@ -44,9 +52,10 @@ class Executor {
 
   // The graph's outputs in order (logits [B,S,V] or hidden states [B,S,H] first).
   // Token ids outside the vocabulary, mask/ids shape mismatches and inputs longer than the
-  // model's positions are errors (kInvalidArgument).
-  std::vector<Tensor> run(const RunInputs& inputs, KvCache* cache,
-                          RunObserver* observer = nullptr) const;
+  // model's positions are errors (kInvalidArgument). The clock is read only when a timer is
+  // given.
+  std::vector<Tensor> run(const RunInputs& inputs, KvCache* cache, RunObserver* observer = nullptr,
+                          NodeTimer* timer = nullptr) const;
 
   const ModelDef& model() const { return *model_; }
 

@@ -1,10 +1,13 @@
 // `qtx bench MODEL.qtx --batch B --seq S`: latency of a forward pass as a library user gets it
 // (Session::forward on random valid token ids), median and p90 over timed iterations after a
 // warm-up; for decoders also one generation step with a KV cache after a prompt of S tokens.
+// --profile adds the forward pass's time per node kind (tools/cli/node_profile.h).
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -15,12 +18,14 @@
 #include "tools/cli/decode_bench.h"
 #include "tools/cli/latency_stats.h"
 #include "tools/cli/machine_info.h"
+#include "tools/cli/node_profile.h"
 
 namespace qtx::cli {
 namespace {
 
 constexpr uint64_t kTokenSeed = 0;
 constexpr double kMsPerSecond = 1000.0;
+constexpr size_t kProfileTopNodes = 15;
 
 struct BenchOptions {
   std::string model_path;
@@ -30,6 +35,7 @@ struct BenchOptions {
   int warmup = 3;
   int iterations = 20;
   bool json = false;
+  bool profile = false;
   std::string backend = "cpu";
 };
 
@@ -39,6 +45,7 @@ struct BenchResult {
   bool has_decode = false;
   LatencySummary decode;
   double peak_rss_mb = 0.0;
+  std::optional<NodeProfile> profile;
 };
 
 std::vector<std::vector<int32_t>> random_batch(const BenchOptions& o, int64_t vocab) {
@@ -49,6 +56,18 @@ std::vector<std::vector<int32_t>> random_batch(const BenchOptions& o, int64_t vo
     for (int32_t& id : row) id = static_cast<int32_t>(rng() % static_cast<uint64_t>(vocab));
   }
   return batch;
+}
+
+// The same tokens as the executor's inputs: every row full length, so no padding.
+RunInputs executor_inputs(const std::vector<std::vector<int32_t>>& batch) {
+  const auto rows = static_cast<int64_t>(batch.size());
+  const auto cols = static_cast<int64_t>(batch.front().size());
+  RunInputs inputs{Tensor(DType::I32, {rows, cols}), Tensor(DType::I32, {rows, cols})};
+  int32_t* ids = inputs.input_ids.data<int32_t>();
+  for (const auto& row : batch) ids = std::copy(row.begin(), row.end(), ids);
+  int32_t* mask = inputs.attention_mask.data<int32_t>();
+  std::fill(mask, mask + inputs.attention_mask.numel(), 1);
+  return inputs;
 }
 
 std::vector<double> time_forward(const Session& session, const BenchOptions& o) {
@@ -89,9 +108,13 @@ BenchResult run_benchmarks(const BenchOptions& o) {
     result.forward = summarize_latencies(time_forward(session, o));
     result.peak_rss_mb = peak_rss_mb();
   }
-  if (result.info.head != ModelHead::kCausalLM) return result;
   const Executor executor(load_qtx(o.model_path),
                           {reference ? Backend::kReference : Backend::kCpu, o.threads});
+  if (o.profile) {
+    result.profile = profile_forward(
+        executor, executor_inputs(random_batch(o, result.info.vocab_size)), o.warmup, o.iterations);
+  }
+  if (result.info.head != ModelHead::kCausalLM) return result;
   result.decode =
       summarize_latencies(time_decode_steps(executor, {o.seq, o.warmup, o.iterations, kTokenSeed}));
   result.has_decode = true;
@@ -124,6 +147,11 @@ void print_json(const BenchOptions& o, const BenchResult& r, const MachineInfo& 
     out.set("decode_step_p90_ms", r.decode.p90_ms);
   }
   out.set("peak_rss_mb", r.peak_rss_mb);
+  if (r.profile) {
+    out.set("profile_total_ms", r.profile->total_ms);
+    out.set("profile", profile_kinds_json(*r.profile));
+    out.set("profile_top_nodes", profile_nodes_json(*r.profile, kProfileTopNodes));
+  }
   out.set("machine", machine.describe());
   out.set("cores", static_cast<int64_t>(machine.cores));
   std::cout << out.dump() << "\n";
@@ -143,6 +171,7 @@ void print_table(const BenchOptions& o, const BenchResult& r, const MachineInfo&
                 r.decode.median_ms, r.decode.p90_ms, static_cast<long long>(o.seq));
   }
   std::printf("%-22s %.1f MiB\n", "peak RSS", r.peak_rss_mb);
+  if (r.profile) print_profile(*r.profile, r.forward.median_ms, kProfileTopNodes);
 }
 
 void run_bench(const BenchOptions& o) {
@@ -168,6 +197,9 @@ void add_options(CLI::App& cmd, BenchOptions& o) {
   cmd.add_option("--backend", o.backend, "cpu or reference")
       ->check(CLI::IsMember({"cpu", "reference"}));
   cmd.add_flag("--json", o.json, "print one JSON object");
+  cmd.add_flag("--profile", o.profile,
+               "also time every node of the forward pass (after the benchmark, same warm-up and "
+               "iterations) and report the time per node kind and the slowest nodes");
 }
 
 }  // namespace
