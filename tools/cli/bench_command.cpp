@@ -1,34 +1,31 @@
 // `qtx bench MODEL.qtx --batch B --seq S`: latency of a forward pass as a library user gets it
 // (Session::forward on random valid token ids), median and p90 over timed iterations after a
 // warm-up; for decoders also one generation step with a KV cache after a prompt of S tokens.
-// --profile adds the forward pass's time per node kind (tools/cli/node_profile.h).
+// --baseline OTHER.qtx times a second file of the same model in the same process, iterations
+// alternating, and reports the speed-up; --gemm-floor compares with oneDNN's matmuls alone
+// (tools/cli/gemm_floor.h); --profile adds the time per node kind (tools/cli/node_profile.h).
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
 #include <iostream>
 #include <memory>
-#include <optional>
 #include <random>
 #include <thread>
 
 #include "engine/format/qtx_loader.h"
-#include "engine/util/json.h"
 #include "qtx/qtx.h"
+#include "tools/cli/bench_report.h"
 #include "tools/cli/commands.h"
 #include "tools/cli/decode_bench.h"
-#include "tools/cli/latency_stats.h"
-#include "tools/cli/machine_info.h"
-#include "tools/cli/node_profile.h"
+#include "tools/cli/interleaved_timing.h"
 
 namespace qtx::cli {
 namespace {
 
 constexpr uint64_t kTokenSeed = 0;
-constexpr double kMsPerSecond = 1000.0;
-constexpr size_t kProfileTopNodes = 15;
 
 struct BenchOptions {
   std::string model_path;
+  std::string baseline_path;  // empty: no baseline
   int64_t batch = 1;
   int64_t seq = 128;
   int threads = 0;
@@ -36,16 +33,12 @@ struct BenchOptions {
   int iterations = 20;
   bool json = false;
   bool profile = false;
+  bool gemm_floor = false;
   std::string backend = "cpu";
-};
 
-struct BenchResult {
-  ModelInfo info;
-  LatencySummary forward;
-  bool has_decode = false;
-  LatencySummary decode;
-  double peak_rss_mb = 0.0;
-  std::optional<NodeProfile> profile;
+  Backend engine_backend() const {
+    return backend == "reference" ? Backend::kReference : Backend::kCpu;
+  }
 };
 
 std::vector<std::vector<int32_t>> random_batch(const BenchOptions& o, int64_t vocab) {
@@ -70,122 +63,142 @@ RunInputs executor_inputs(const std::vector<std::vector<int32_t>>& batch) {
   return inputs;
 }
 
-std::vector<double> time_forward(const Session& session, const BenchOptions& o) {
-  const auto batch = random_batch(o, session.model().info().vocab_size);
-  for (int i = 0; i < o.warmup; ++i) session.forward(batch);
-  std::vector<double> samples;
-  for (int i = 0; i < o.iterations; ++i) {
+void check_sizes(const BenchOptions& o, const std::string& path, const ModelInfo& info) {
+  if (o.seq > info.max_positions) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "bench: --seq " + std::to_string(o.seq) + " exceeds the " +
+                    std::to_string(info.max_positions) + " positions of " + path);
+  }
+}
+
+void check_same_size(const BenchOptions& o, const std::string& what, int64_t model,
+                     int64_t baseline) {
+  if (model != baseline) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "bench: the baseline " + o.baseline_path + " has " + std::to_string(baseline) +
+                    " " + what + ", the model " + o.model_path + " " + std::to_string(model));
+  }
+}
+
+// A speed-up means something only between two files of one model (e.g. int8 and float32).
+void check_comparable(const BenchOptions& o, const ModelInfo& model, const ModelInfo& baseline) {
+  if (model.architecture != baseline.architecture) {
+    throw Error(ErrorCode::kInvalidArgument, "bench: the baseline " + o.baseline_path + " is a " +
+                                                 baseline.architecture + ", the model " +
+                                                 o.model_path + " a " + model.architecture);
+  }
+  check_same_size(o, "vocabulary entries", model.vocab_size, baseline.vocab_size);
+  check_same_size(o, "positions", model.max_positions, baseline.max_positions);
+  check_same_size(o, "layers", model.num_layers, baseline.num_layers);
+  check_same_size(o, "hidden units", model.hidden_size, baseline.hidden_size);
+}
+
+TimedStep timed_forward(const Session& session, const std::vector<std::vector<int32_t>>& batch) {
+  return [&session, &batch] {
     const auto start = std::chrono::steady_clock::now();
     const ForwardResult result = session.forward(batch);
     const std::chrono::duration<double, std::milli> elapsed =
         std::chrono::steady_clock::now() - start;
-    samples.push_back(elapsed.count());
-  }
-  return samples;
+    return elapsed.count();
+  };
 }
 
-void check_sizes(const BenchOptions& o, const ModelInfo& info) {
-  if (o.seq > info.max_positions) {
-    throw Error(ErrorCode::kInvalidArgument,
-                "bench: --seq " + std::to_string(o.seq) + " exceeds the " +
-                    std::to_string(info.max_positions) + " positions of " + o.model_path);
+// The forward passes through the public API, every model's Session alive and their iterations
+// alternating; the Sessions are gone afterwards, so the peak memory is the forward passes'.
+void bench_forward(const BenchOptions& o, BenchReport& report, std::vector<ModelBench*>& models) {
+  std::vector<std::unique_ptr<Session>> sessions;
+  SessionOptions session_options;
+  session_options.backend = o.backend == "reference" ? SessionOptions::Backend::kReference
+                                                     : SessionOptions::Backend::kCpu;
+  session_options.threads = o.threads;
+  for (ModelBench* m : models) {
+    sessions.push_back(std::make_unique<Session>(Model::load(m->path), session_options));
+    m->info = sessions.back()->model().info();
+    check_sizes(o, m->path, m->info);
   }
+  if (report.baseline) check_comparable(o, report.model.info, report.baseline->info);
+  const auto batch = random_batch(o, report.model.info.vocab_size);
+  std::vector<TimedStep> steps;
+  for (const auto& session : sessions) steps.push_back(timed_forward(*session, batch));
+  const auto samples = time_interleaved(steps, o.warmup, o.iterations);
+  for (size_t j = 0; j < models.size(); ++j) {
+    models[j]->forward = summarize_latencies(samples[j]);
+  }
+  report.peak_rss_mb = peak_rss_mb();
 }
 
-// The forward pass through the public API, then (decoders) the decode step through an Executor
-// of its own; the Session is gone by then, so the peak memory is the forward pass's.
-BenchResult run_benchmarks(const BenchOptions& o) {
-  BenchResult result;
-  const bool reference = o.backend == "reference";
-  {
-    SessionOptions session_options;
-    session_options.backend =
-        reference ? SessionOptions::Backend::kReference : SessionOptions::Backend::kCpu;
-    session_options.threads = o.threads;
-    const Session session(Model::load(o.model_path), session_options);
-    result.info = session.model().info();
-    check_sizes(o, result.info);
-    result.forward = summarize_latencies(time_forward(session, o));
-    result.peak_rss_mb = peak_rss_mb();
+void bench_decode(const BenchOptions& o, const std::vector<std::unique_ptr<Executor>>& executors,
+                  std::vector<ModelBench*>& models) {
+  std::vector<std::unique_ptr<DecodeLoop>> loops;
+  std::vector<TimedStep> steps;
+  for (const auto& executor : executors) {
+    loops.push_back(std::make_unique<DecodeLoop>(*executor, DecodeBenchSpec{o.seq, kTokenSeed}));
+    steps.push_back([loop = loops.back().get()] { return loop->step(); });
   }
-  const Executor executor(load_qtx(o.model_path),
-                          {reference ? Backend::kReference : Backend::kCpu, o.threads});
-  if (o.profile) {
-    result.profile = profile_forward(
-        executor, executor_inputs(random_batch(o, result.info.vocab_size)), o.warmup, o.iterations);
+  const auto samples = time_interleaved(steps, o.warmup, o.iterations);
+  for (size_t j = 0; j < models.size(); ++j) {
+    models[j]->decode = summarize_latencies(samples[j]);
   }
-  if (result.info.head != ModelHead::kCausalLM) return result;
-  result.decode =
-      summarize_latencies(time_decode_steps(executor, {o.seq, o.warmup, o.iterations, kTokenSeed}));
-  result.has_decode = true;
-  return result;
 }
 
 int effective_threads(int requested) {
   return requested > 0 ? requested : static_cast<int>(std::thread::hardware_concurrency());
 }
 
-double tokens_per_second(const BenchOptions& o, const LatencySummary& forward) {
-  return static_cast<double>(o.batch * o.seq) * kMsPerSecond / forward.median_ms;
-}
+// Forward passes first (Sessions, as a library user runs them); then, on Executors of their
+// own, the node profiles, the decode steps of decoders and the GEMM floor.
+BenchReport run_benchmarks(const BenchOptions& o) {
+  BenchReport report;
+  report.backend = o.backend;
+  report.batch = o.batch;
+  report.seq = o.seq;
+  report.threads = effective_threads(o.threads);
+  report.iterations = o.iterations;
+  report.model.path = o.model_path;
+  if (!o.baseline_path.empty()) {
+    report.baseline.emplace();
+    report.baseline->path = o.baseline_path;
+  }
+  std::vector<ModelBench*> models{&report.model};
+  if (report.baseline) models.push_back(&*report.baseline);
 
-void print_json(const BenchOptions& o, const BenchResult& r, const MachineInfo& machine) {
-  Json out;
-  out.set("model", o.model_path);
-  out.set("architecture", r.info.architecture);
-  out.set("recipe", r.info.recipe);
-  out.set("backend", o.backend);
-  out.set("batch", o.batch);
-  out.set("seq", o.seq);
-  out.set("threads", effective_threads(o.threads));
-  out.set("iterations", o.iterations);
-  out.set("median_ms", r.forward.median_ms);
-  out.set("p90_ms", r.forward.p90_ms);
-  out.set("tokens_per_s", tokens_per_second(o, r.forward));
-  if (r.has_decode) {
-    out.set("decode_step_median_ms", r.decode.median_ms);
-    out.set("decode_step_p90_ms", r.decode.p90_ms);
+  bench_forward(o, report, models);
+  std::vector<std::unique_ptr<Executor>> executors;
+  for (ModelBench* m : models) {
+    executors.push_back(std::make_unique<Executor>(load_qtx(m->path),
+                                                   ExecutorOptions{o.engine_backend(), o.threads}));
+    m->int8_gemms = uses_int8_gemms(executors.back()->model());
   }
-  out.set("peak_rss_mb", r.peak_rss_mb);
-  if (r.profile) {
-    out.set("profile_total_ms", r.profile->total_ms);
-    out.set("profile", profile_kinds_json(*r.profile));
-    out.set("profile_top_nodes", profile_nodes_json(*r.profile, kProfileTopNodes));
+  if (o.profile) {
+    const RunInputs inputs = executor_inputs(random_batch(o, report.model.info.vocab_size));
+    for (size_t j = 0; j < models.size(); ++j) {
+      models[j]->profile = profile_forward(*executors[j], inputs, o.warmup, o.iterations);
+    }
   }
-  out.set("machine", machine.describe());
-  out.set("cores", static_cast<int64_t>(machine.cores));
-  std::cout << out.dump() << "\n";
-}
-
-void print_table(const BenchOptions& o, const BenchResult& r, const MachineInfo& machine) {
-  std::printf("%-22s %s (%s, %s)\n", "model", o.model_path.c_str(), r.info.architecture.c_str(),
-              r.info.recipe.c_str());
-  std::printf("%-22s %s, %d threads, %s backend\n", "machine", machine.describe().c_str(),
-              effective_threads(o.threads), o.backend.c_str());
-  std::printf("%-22s %lld x %lld tokens, %d iterations\n", "input", static_cast<long long>(o.batch),
-              static_cast<long long>(o.seq), o.iterations);
-  std::printf("%-22s median %.3f ms, p90 %.3f ms, %.1f tokens/s\n", "forward", r.forward.median_ms,
-              r.forward.p90_ms, tokens_per_second(o, r.forward));
-  if (r.has_decode) {
-    std::printf("%-22s median %.3f ms, p90 %.3f ms (after %lld prompt tokens)\n", "decode step",
-                r.decode.median_ms, r.decode.p90_ms, static_cast<long long>(o.seq));
+  if (report.model.info.head == ModelHead::kCausalLM) bench_decode(o, executors, models);
+  if (o.gemm_floor) {
+    report.floor =
+        measure_gemm_floor(executors.front()->model(), o.batch * o.seq, o.batch, o.threads);
   }
-  std::printf("%-22s %.1f MiB\n", "peak RSS", r.peak_rss_mb);
-  if (r.profile) print_profile(*r.profile, r.forward.median_ms, kProfileTopNodes);
+  report.machine = machine_info();
+  return report;
 }
 
 void run_bench(const BenchOptions& o) {
-  const BenchResult result = run_benchmarks(o);
-  const MachineInfo machine = machine_info();
+  const BenchReport report = run_benchmarks(o);
   if (o.json) {
-    print_json(o, result, machine);
+    std::cout << bench_json(report).dump() << "\n";
   } else {
-    print_table(o, result, machine);
+    print_bench_table(report);
   }
 }
 
 void add_options(CLI::App& cmd, BenchOptions& o) {
   cmd.add_option("model", o.model_path, "the .qtx file")->required()->check(CLI::ExistingFile);
+  cmd.add_option("--baseline", o.baseline_path,
+                 "another .qtx file of the same model (e.g. float32) timed in the same run, "
+                 "iterations alternating; reports the speed-up baseline / model")
+      ->check(CLI::ExistingFile);
   cmd.add_option("--batch", o.batch, "sequences per forward pass")
       ->check(CLI::Range(int64_t{1}, int64_t{4096}));
   cmd.add_option("--seq", o.seq,
@@ -196,10 +209,13 @@ void add_options(CLI::App& cmd, BenchOptions& o) {
   cmd.add_option("--iterations", o.iterations, "timed runs")->check(CLI::Range(1, 1 << 20));
   cmd.add_option("--backend", o.backend, "cpu or reference")
       ->check(CLI::IsMember({"cpu", "reference"}));
-  cmd.add_flag("--json", o.json, "print one JSON object");
+  cmd.add_flag("--gemm-floor", o.gemm_floor,
+               "also time oneDNN's matmuls alone for the model's Linear shapes (f32 and int8) and "
+               "report forward median / floor");
   cmd.add_flag("--profile", o.profile,
                "also time every node of the forward pass (after the benchmark, same warm-up and "
                "iterations) and report the time per node kind and the slowest nodes");
+  cmd.add_flag("--json", o.json, "print one JSON object");
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include "engine/cpu/thread_limit.h"
 #include "qtx/error.h"
+#include "tools/cli/node_profile.h"
 
 namespace qtx::cli {
 namespace {
@@ -57,6 +58,15 @@ std::vector<FloorShape> linear_shapes(const ModelDef& model, int64_t rows, int64
     add_shape(shapes, {m, weight.shape[1], weight.shape[0]});
   }
   return shapes;
+}
+
+bool uses_int8_gemms(const ModelDef& model) {
+  for (const auto& node : model.graph().nodes) {
+    if (node->op.type != fb::Op::LinearAttrs) continue;
+    const ops::LinearMode mode = linear_node_mode(model, *node);
+    if (mode == ops::LinearMode::kStatic || mode == ops::LinearMode::kDynamic) return true;
+  }
+  return false;
 }
 
 GemmFloor measure_gemm_floor(const ModelDef& model, int64_t rows, int64_t sequences, int threads) {

@@ -32,6 +32,10 @@ struct GemmFloor {
 // Linears see `sequences` rows), in graph order of first appearance.
 std::vector<FloorShape> linear_shapes(const ModelDef& model, int64_t rows, int64_t sequences);
 
+// Whether `model`'s Linears run int8 GEMMs (static or dynamic W8A8), so that its forward pass
+// compares with the int8 floor; float and weight-only models compare with the f32 floor.
+bool uses_int8_gemms(const ModelDef& model);
+
 // Times every shape on `threads` threads (<= 0: all cores).
 GemmFloor measure_gemm_floor(const ModelDef& model, int64_t rows, int64_t sequences, int threads);
 

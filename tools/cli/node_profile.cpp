@@ -4,7 +4,6 @@
 #include <cstdio>
 #include <map>
 
-#include "engine/ops/linear.h"
 #include "qtx/error.h"
 
 namespace qtx::cli {
@@ -17,7 +16,7 @@ const fb::QuantParamsT* tensor_quant(const ModelDef& model, int index) {
   return model.graph().tensors[static_cast<size_t>(index)]->quant.get();
 }
 
-// A non-constant weight is an activation, hence float: the empty Tensor's dtype says so.
+// An empty Tensor (not a constant) has dtype F32.
 const Tensor& constant_at(const ModelDef& model, int index) {
   static const Tensor kNone;
   if (index < 0 || static_cast<size_t>(index) >= model.constants.size()) return kNone;
@@ -25,10 +24,7 @@ const Tensor& constant_at(const ModelDef& model, int index) {
 }
 
 std::string linear_kind(const ModelDef& model, const fb::NodeT& node) {
-  if (node.inputs.size() < 2) return "Linear";
-  const ops::LinearQuant quant{tensor_quant(model, node.inputs[0]),
-                               tensor_quant(model, node.inputs[1]), nullptr};
-  switch (ops::linear_mode(*node.op.AsLinearAttrs(), constant_at(model, node.inputs[1]), quant)) {
+  switch (linear_node_mode(model, node)) {
     case ops::LinearMode::kFloat:
       return "Linear float";
     case ops::LinearMode::kWeightOnly:
@@ -88,6 +84,15 @@ double percent_of(double ms, double total_ms) {
 }
 
 }  // namespace
+
+ops::LinearMode linear_node_mode(const ModelDef& model, const fb::NodeT& linear) {
+  if (linear.inputs.size() < 2 || !linear.op.AsLinearAttrs()) {
+    throw Error(ErrorCode::kInvalidFile, "profile: node '" + linear.name + "' is not a Linear");
+  }
+  const ops::LinearQuant quant{tensor_quant(model, linear.inputs[0]),
+                               tensor_quant(model, linear.inputs[1]), nullptr};
+  return ops::linear_mode(*linear.op.AsLinearAttrs(), constant_at(model, linear.inputs[1]), quant);
+}
 
 std::string node_kind(const ModelDef& model, const fb::NodeT& node) {
   switch (node.op.type) {

@@ -9,10 +9,15 @@
 #include <vector>
 
 #include "engine/graph/model_def.h"
+#include "engine/ops/linear.h"
 #include "engine/runtime/executor.h"
 #include "engine/util/json.h"
 
 namespace qtx::cli {
+
+// How a Linear node of `model` computes (ops::linear_mode over its weight's dtype and the
+// quant params around it). A weight that is not a constant is an activation, hence float.
+ops::LinearMode linear_node_mode(const ModelDef& model, const fb::NodeT& linear);
 
 // The profile kind of `node` in `model`, e.g. "Linear int8-static", "Attention", "LayerNorm".
 std::string node_kind(const ModelDef& model, const fb::NodeT& node);
