@@ -55,6 +55,18 @@ std::vector<int32_t> Model::encode(std::string_view text) const {
   return impl_->tokenizer->encode_for_model(text);
 }
 
+std::vector<int32_t> Model::encode_unframed(std::string_view text) const {
+  return impl_->tokenizer->encode(text);
+}
+
+const SpecialTokens& Model::special_tokens() const {
+  return impl_->tokenizer->special_ids();
+}
+
+int64_t Model::tokenizer_size() const {
+  return static_cast<int64_t>(impl_->tokenizer->vocab_size());
+}
+
 std::string Model::decode(std::span<const int32_t> ids, bool skip_special) const {
   return impl_->tokenizer->decode(ids, skip_special);
 }

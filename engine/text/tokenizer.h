@@ -9,12 +9,12 @@
 #include <string_view>
 #include <vector>
 
+#include "qtx/qtx.h"
+
 namespace qtx::text {
 
-// Special-token ids of a vocabulary; -1 where the model has none.
-struct SpecialIds {
-  int32_t unk = -1, cls = -1, sep = -1, pad = -1, mask = -1, bos = -1, eos = -1;
-};
+// Special-token ids of a vocabulary (the public qtx::SpecialTokens).
+using SpecialIds = SpecialTokens;
 
 class Tokenizer {
  public:

@@ -78,6 +78,34 @@ TEST_F(ApiTest, InfoDescribesTheModel) {
   EXPECT_EQ(load("opt4L-vanilla")->info().head, ModelHead::kCausalLM);
 }
 
+TEST_F(ApiTest, UnframedEncodingAndSpecialTokens) {
+  const auto bert = load("bert4L-vanilla");
+  const SpecialTokens& b = bert->special_tokens();
+  // bert-base-uncased's vocab.txt: [PAD] 0, [UNK] 100, [CLS] 101, [SEP] 102, [MASK] 103.
+  EXPECT_EQ(b.pad, 0);
+  EXPECT_EQ(b.unk, 100);
+  EXPECT_EQ(b.cls, 101);
+  EXPECT_EQ(b.sep, 102);
+  EXPECT_EQ(b.mask, 103);
+  EXPECT_EQ(bert->tokenizer_size(), 30522);
+  const std::string text = "The capital of France is [MASK].";
+  std::vector<int32_t> framed = bert->encode_unframed(text);
+  EXPECT_EQ(std::count(framed.begin(), framed.end(), b.mask), 1);
+  framed.insert(framed.begin(), b.cls);
+  framed.push_back(b.sep);
+  EXPECT_EQ(bert->encode(text), framed);
+
+  const auto opt = load("opt4L-vanilla");
+  // GPT-2's byte-level BPE: BOS = EOS = PAD = <|endoftext|> 50256, and no [CLS] or [MASK].
+  EXPECT_EQ(opt->special_tokens().bos, 50256);
+  EXPECT_EQ(opt->special_tokens().eos, 50256);
+  EXPECT_EQ(opt->special_tokens().mask, -1);
+  EXPECT_EQ(opt->tokenizer_size(), 50257);
+  std::vector<int32_t> with_bos = opt->encode_unframed(" Hello world");
+  with_bos.insert(with_bos.begin(), 50256);
+  EXPECT_EQ(opt->encode(" Hello world"), with_bos);
+}
+
 // The texts of every golden case, from the manifest gen_golden.py wrote.
 std::vector<std::vector<std::string>> golden_texts(const std::string& model) {
   const Json manifest =

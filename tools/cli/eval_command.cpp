@@ -44,7 +44,6 @@ struct EvalOptions {
 
 struct LoadedModel {
   std::shared_ptr<const Model> model;
-  std::unique_ptr<text::Tokenizer> tokenizer;
   std::unique_ptr<Session> session;
 };
 
@@ -58,7 +57,6 @@ LoadedModel load_model(const std::string& path, const EvalOptions& options) {
                                              "the model has '" +
                                              std::string(head_name(head)) + "'");
   }
-  loaded.tokenizer = load_tokenizer(path);
   SessionOptions session;
   session.backend = options.backend == "reference" ? SessionOptions::Backend::kReference
                                                    : SessionOptions::Backend::kCpu;
@@ -83,18 +81,18 @@ int64_t window_length(const EvalOptions& options, const ModelInfo& info) {
 
 std::vector<ScoredWindow> make_windows(const LoadedModel& m, int64_t window,
                                        const EvalOptions& options) {
-  const std::vector<int32_t> stream = read_token_stream(options.text_file, *m.tokenizer);
+  const std::vector<int32_t> stream = read_token_stream(options.text_file, *m.model);
   std::vector<ScoredWindow> windows;
   if (m.model->info().head == ModelHead::kMaskedLM) {
     MaskingSpec spec;
     spec.window = window;
     spec.mask_prob = options.mask_prob;
     spec.seed = options.seed;
-    spec.special = m.tokenizer->special_ids();
-    spec.random_vocab = static_cast<int64_t>(m.tokenizer->vocab_size());
+    spec.special = m.model->special_tokens();
+    spec.random_vocab = m.model->tokenizer_size();
     windows = make_masked_windows(stream, spec);
   } else {
-    windows = make_causal_windows(stream, window, m.tokenizer->special_ids().bos);
+    windows = make_causal_windows(stream, window, m.model->special_tokens().bos);
   }
   if (options.max_windows > 0 && windows.size() > static_cast<size_t>(options.max_windows)) {
     windows.resize(static_cast<size_t>(options.max_windows));
@@ -112,7 +110,7 @@ void check_comparable(const LoadedModel& a, const LoadedModel& b) {
                     std::string(head_name(x.head)) + " x " + std::to_string(x.vocab_size) + " vs " +
                     std::string(head_name(y.head)) + " x " + std::to_string(y.vocab_size) + ")");
   }
-  require_same_vocabulary(*a.tokenizer, a.model->path(), *b.tokenizer, b.model->path());
+  require_same_vocabulary(*a.model, *b.model);
 }
 
 EvalProgress progress_printer() {

@@ -4,8 +4,6 @@
 #include <fstream>
 #include <sstream>
 
-#include "engine/format/qtx_loader.h"
-#include "engine/text/tokenizer_factory.h"
 #include "qtx/error.h"
 
 namespace qtx::cli {
@@ -31,31 +29,22 @@ std::string read_text(const std::string& path) {
 
 }  // namespace
 
-std::unique_ptr<text::Tokenizer> load_tokenizer(const std::string& qtx_path) {
-  const std::shared_ptr<const ModelDef> def = load_qtx(qtx_path);
-  if (!def->desc.tokenizer) {
-    throw Error(ErrorCode::kInvalidFile, qtx_path + ": the model file has no tokenizer");
-  }
-  return text::make_tokenizer(*def->desc.tokenizer);
-}
-
-std::vector<int32_t> read_token_stream(const std::string& path, const text::Tokenizer& tokenizer) {
-  std::vector<int32_t> stream = tokenizer.encode(read_text(path));
+std::vector<int32_t> read_token_stream(const std::string& path, const Model& model) {
+  std::vector<int32_t> stream = model.encode_unframed(read_text(path));
   if (stream.empty()) {
     throw Error(ErrorCode::kInvalidArgument, path + ": the text file has no tokens to evaluate");
   }
   return stream;
 }
 
-void require_same_vocabulary(const text::Tokenizer& a, const std::string& a_name,
-                             const text::Tokenizer& b, const std::string& b_name) {
-  const std::string context = "compare: " + a_name + " and " + b_name;
-  if (a.vocab_size() != b.vocab_size()) {
+void require_same_vocabulary(const Model& a, const Model& b) {
+  const std::string context = "compare: " + a.path() + " and " + b.path();
+  if (a.tokenizer_size() != b.tokenizer_size()) {
     throw Error(ErrorCode::kInvalidArgument, context + " have different vocabularies (" +
-                                                 std::to_string(a.vocab_size()) + " vs " +
-                                                 std::to_string(b.vocab_size()) + " tokens)");
+                                                 std::to_string(a.tokenizer_size()) + " vs " +
+                                                 std::to_string(b.tokenizer_size()) + " tokens)");
   }
-  for (size_t id = 0; id < a.vocab_size(); ++id) {
+  for (int64_t id = 0; id < a.tokenizer_size(); ++id) {
     const auto token_id = static_cast<int32_t>(id);
     if (a.token(token_id) != b.token(token_id)) {
       throw Error(ErrorCode::kInvalidArgument, context + " have different vocabularies (token " +

@@ -25,6 +25,11 @@ enum class ModelHead { kNone, kMaskedLM, kCausalLM, kSequenceClassification };
 std::string_view family_name(ModelFamily family);  // "bert", "opt"
 std::string_view head_name(ModelHead head);        // "none", "masked-lm", "causal-lm", ...
 
+// Special-token ids of a model's vocabulary; -1 where it has none.
+struct SpecialTokens {
+  int32_t unk = -1, cls = -1, sep = -1, pad = -1, mask = -1, bos = -1, eos = -1;
+};
+
 struct ModelInfo {
   std::string architecture;  // the Hugging Face class, e.g. "BertForMaskedLM"
   ModelFamily family = ModelFamily::kBert;
@@ -54,6 +59,12 @@ class Model {
 
   // Text to the model's input ids, framing included ([CLS] .. [SEP] for BERT, BOS for OPT).
   std::vector<int32_t> encode(std::string_view text) const;
+  // Text to ids without the framing (special tokens written in the text still map to their
+  // ids): a long text to be cut into windows, as `qtx eval` does.
+  std::vector<int32_t> encode_unframed(std::string_view text) const;
+  const SpecialTokens& special_tokens() const;
+  // Entries in the tokenizer's vocabulary (may be fewer than info().vocab_size, the logits).
+  int64_t tokenizer_size() const;
   // Ids to text as Hugging Face decodes them; skip_special drops [CLS], [SEP], BOS, ...
   std::string decode(std::span<const int32_t> ids, bool skip_special = true) const;
   // One vocabulary entry as stored (e.g. "paris", "##ing", "Ġthe").
