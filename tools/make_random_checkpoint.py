@@ -1,5 +1,5 @@
 """Writes a Hugging Face-layout checkpoint with random weights at a real model's size, for
-benchmarks (tools/bench_table.sh): the speed of a forward pass does not depend on the values.
+benchmarks (tools/bench_table.py): the speed of a forward pass does not depend on the values.
 
   --arch bert-base: BertForMaskedLM, 12 layers x 768, 12 heads, ffn 3072, vocab 30522,
                     512 positions, MLM head tied to the word embeddings (not stored).
@@ -11,15 +11,25 @@ float16 or float32 (--dtype), config.json, and the tokenizer files copied from a
 directory (--tokenizer-from; default the shared model of the same family). opt-125m's
 embedding table has 50272 rows, 15 more than GPT-2's 50257 tokens, as the real model has.
 
-Usage: /work/venv/bin/python tools/make_random_checkpoint.py --arch bert-base -o DIR
+Needs only the standard library, so it runs on a benchmark machine without packages: with
+numpy every weight is drawn independently; without it, one block of 65536 normal values is
+drawn with `random` and repeated (pure Python would take minutes for 125M values, and a
+latency benchmark does not depend on the values). The safetensors file is written here.
+
+Usage: python3 tools/make_random_checkpoint.py --arch bert-base -o DIR
 """
 import argparse
 import json
+import math
 import pathlib
+import random
 import shutil
+import struct
 
-import numpy as np
-from safetensors.numpy import save_file
+try:
+    import numpy as np
+except ImportError:
+    np = None
 
 SHARED_MODELS = pathlib.Path(__file__).resolve().parents[1].parent / "shared" / "models"
 
@@ -54,26 +64,67 @@ ARCHS = {
 }
 
 
-class Weights:
-    """Collects named tensors: normal(0, 0.02) matrices, zero biases, unit LayerNorms."""
+# safetensors dtype name and struct format character of each --dtype.
+DTYPES = {"float16": ("F16", "e"), "float32": ("F32", "f")}
+STDLIB_BLOCK = 65536  # normal values drawn once and repeated when numpy is missing
 
-    def __init__(self, rng, dtype):
-        self.rng, self.dtype, self.tensors = rng, dtype, {}
+
+class Weights:
+    """Collects named tensors as (shape, little-endian bytes): normal(0, 0.02) matrices, zero
+    biases, unit LayerNorms."""
+
+    def __init__(self, seed, dtype):
+        self.dtype, self.tensors = dtype, {}
+        self.safetensors_dtype, self.format = DTYPES[dtype]
+        self.itemsize = struct.calcsize(self.format)
+        if np is not None:
+            self.rng = np.random.default_rng(seed)
+        else:
+            rng = random.Random(seed)
+            values = [rng.gauss(0.0, 0.02) for _ in range(STDLIB_BLOCK)]
+            self.block = struct.pack(f"<{STDLIB_BLOCK}{self.format}", *values)
 
     def normal(self, name, *shape):
-        self.tensors[name] = (self.rng.standard_normal(shape, dtype=np.float32) * 0.02).astype(
-            self.dtype)
+        count = math.prod(shape)
+        if np is not None:
+            values = self.rng.standard_normal(shape, dtype=np.float32) * 0.02
+            data = values.astype(np.dtype(self.dtype).newbyteorder("<")).tobytes()
+        else:
+            data = (self.block * -(-count // STDLIB_BLOCK))[:count * self.itemsize]
+        self.tensors[name] = (shape, data)
 
-    def zeros(self, name, *shape):
-        self.tensors[name] = np.zeros(shape, dtype=self.dtype)
+    def constant(self, name, value, *shape):
+        self.tensors[name] = (shape, struct.pack(f"<{self.format}", value) * math.prod(shape))
 
     def linear(self, prefix, out_features, in_features):
         self.normal(f"{prefix}.weight", out_features, in_features)
         self.zeros(f"{prefix}.bias", out_features)
 
+    def zeros(self, name, *shape):
+        self.constant(name, 0.0, *shape)
+
     def layer_norm(self, prefix, width):
-        self.tensors[f"{prefix}.weight"] = np.ones(width, dtype=self.dtype)
+        self.constant(f"{prefix}.weight", 1.0, width)
         self.zeros(f"{prefix}.bias", width)
+
+    def parameters(self):
+        return sum(math.prod(shape) for shape, _ in self.tensors.values())
+
+    def save(self, path):
+        """The safetensors layout: an 8-byte header length, a JSON header padded to 8 bytes
+        with spaces, then the tensors' bytes in header order."""
+        header, offset = {"__metadata__": {"format": "pt"}}, 0
+        for name, (shape, data) in self.tensors.items():
+            header[name] = {"dtype": self.safetensors_dtype, "shape": list(shape),
+                            "data_offsets": [offset, offset + len(data)]}
+            offset += len(data)
+        text = json.dumps(header, separators=(",", ":")).encode()
+        text += b" " * (-len(text) % 8)
+        with open(path, "wb") as f:
+            f.write(struct.pack("<Q", len(text)))
+            f.write(text)
+            for _, data in self.tensors.values():
+                f.write(data)
 
 
 def bert_weights(w, c):
@@ -133,16 +184,16 @@ def main():
 
     arch = ARCHS[args.arch]
     config = dict(arch["config"], torch_dtype=args.dtype)
-    weights = Weights(np.random.default_rng(args.seed), np.dtype(args.dtype))
+    weights = Weights(args.seed, args.dtype)
     (bert_weights if args.arch == "bert-base" else opt_weights)(weights, config)
 
     args.output.mkdir(parents=True, exist_ok=True)
-    save_file(weights.tensors, str(args.output / "model.safetensors"), metadata={"format": "pt"})
+    weights.save(args.output / "model.safetensors")
     (args.output / "config.json").write_text(json.dumps(config, indent=1) + "\n")
     copy_tokenizer(args.tokenizer_from or arch["tokenizer_from"], arch["tokenizer_files"],
                    args.output)
-    params = sum(t.size for t in weights.tensors.values())
-    print(f"{args.output}: {args.arch}, {params / 1e6:.1f} M parameters, {args.dtype}")
+    print(f"{args.output}: {args.arch}, {weights.parameters() / 1e6:.1f} M parameters, "
+          f"{args.dtype}, {'numpy' if np is not None else 'stdlib (repeated block)'} values")
 
 
 if __name__ == "__main__":
