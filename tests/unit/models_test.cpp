@@ -16,11 +16,13 @@ namespace {
 
 using testing::shared_model_dir;
 
-const fb::NodeT& node_named(const ModelDef& model, const std::string& name) {
+// A C string, not a std::string: g++ 13's -Wdangling-reference flags any reference returned
+// from a call that took a temporary object.
+const fb::NodeT& node_named(const ModelDef& model, const char* name) {
   for (const auto& node : model.graph().nodes) {
     if (node->name == name) return *node;
   }
-  throw std::runtime_error("no node " + name);
+  throw std::runtime_error(std::string("no node ") + name);
 }
 
 const Tensor& constant_input(const ModelDef& model, const fb::NodeT& node, size_t i) {
