@@ -5,6 +5,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "engine/cpu/dnnl_eltwise.h"
 #include "oneapi/dnnl/dnnl.hpp"
 #include "qtx/error.h"
 
@@ -25,26 +26,43 @@ struct Compiled {
   dnnl::memory::desc scratch;
 };
 
+// The output scales, bias and activation of the fused form.
+dnnl::primitive_attr fused_attr(const DnnlDequantization& d) {
+  dnnl::primitive_attr attr;
+  // Mask 1 << 1: one scale per column of the [m, n] destination; 0: one for all.
+  attr.set_output_scales(d.scales.size() == 1 ? 0 : 1 << 1, d.scales);
+  set_activation_post_op(d.activation, attr);
+  return attr;
+}
+
 }  // namespace
 
 struct DnnlInt8Matmul::Impl {
   dnnl::engine engine{dnnl::engine::kind::cpu, 0};
   int64_t n, k;
   dt src_type;
+  dt dst_type;
   dnnl::primitive_attr attr;
   dnnl::memory weights;  // in the layout chosen for kLayoutRows rows
+  dnnl::memory bias;     // [1, n] f32 in accumulator units, or empty
   mutable std::mutex mutex;
   mutable std::map<int64_t, std::shared_ptr<const Compiled>> compiled;
 
-  Impl(int64_t n_, int64_t k_, bool signed_src)
-      : n(n_), k(k_), src_type(signed_src ? dt::s8 : dt::u8) {
+  Impl(int64_t n_, int64_t k_, bool signed_src, const DnnlDequantization* d)
+      : n(n_),
+        k(k_),
+        src_type(signed_src ? dt::s8 : dt::u8),
+        dst_type(d ? dt::f32 : dt::s32),
+        attr(d ? fused_attr(*d) : dnnl::primitive_attr()) {
     attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
   }
 
   dnnl::matmul::primitive_desc describe(int64_t m, const dnnl::memory::desc& wmd) const {
     const dnnl::memory::desc src({m, k}, src_type, tag::ab);
-    const dnnl::memory::desc dst({m, n}, dt::s32, tag::ab);
-    return dnnl::matmul::primitive_desc(dnnl::matmul::desc(src, wmd, dst), attr, engine);
+    const dnnl::memory::desc dst({m, n}, dst_type, tag::ab);
+    const dnnl::matmul::desc d = bias ? dnnl::matmul::desc(src, wmd, bias.get_desc(), dst)
+                                      : dnnl::matmul::desc(src, wmd, dst);
+    return dnnl::matmul::primitive_desc(d, attr, engine);
   }
 
   // Shared ownership: a caller keeps its primitive even if the cache starts over meanwhile.
@@ -57,13 +75,39 @@ struct DnnlInt8Matmul::Impl {
     auto c = std::make_shared<const Compiled>(Compiled{dnnl::matmul(pd), pd.scratchpad_desc()});
     return compiled.emplace(m, std::move(c)).first->second;
   }
+
+  void execute(const uint8_t* x, int64_t m, void* out) const {
+    try {
+      const std::shared_ptr<const Compiled> c = get(m);
+      dnnl::stream stream(engine);
+      const dnnl::memory src({{m, k}, src_type, tag::ab}, engine, const_cast<uint8_t*>(x));
+      const dnnl::memory dst({{m, n}, dst_type, tag::ab}, engine, out);
+      const dnnl::memory scratch(c->scratch, engine);
+      std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, src},
+                                                 {DNNL_ARG_WEIGHTS, weights},
+                                                 {DNNL_ARG_DST, dst},
+                                                 {DNNL_ARG_SCRATCHPAD, scratch}};
+      if (bias) args.emplace(DNNL_ARG_BIAS, bias);
+      c->matmul.execute(stream, args);
+      stream.wait();
+    } catch (const dnnl::error& e) {
+      throw Error(ErrorCode::kInternal, std::string("oneDNN int8 matmul failed: ") + e.what());
+    }
+  }
 };
 
-DnnlInt8Matmul::DnnlInt8Matmul(const int8_t* weight, int64_t n, int64_t k, bool signed_src)
-    : impl_(std::make_unique<Impl>(n, k, signed_src)) {
-  Impl& im = *impl_;
+DnnlInt8Matmul::DnnlInt8Matmul(const int8_t* weight, int64_t n, int64_t k, bool signed_src,
+                               const DnnlDequantization* dequantize) {
   try {
+    impl_ = std::make_unique<Impl>(n, k, signed_src, dequantize);
+    Impl& im = *impl_;
     dnnl::stream stream(im.engine);
+    if (dequantize && !dequantize->bias.empty()) {
+      im.bias = dnnl::memory({{1, n}, dt::f32, tag::ab}, im.engine);
+      dnnl::memory given({{1, n}, dt::f32, tag::ab}, im.engine,
+                         const_cast<float*>(dequantize->bias.data()));
+      dnnl::reorder(given, im.bias).execute(stream, given, im.bias);
+    }
     // W [n, k] row-major is the matmul's [k, n] weight in column-major ("ba") order.
     dnnl::memory plain({{k, n}, dt::s8, tag::ba}, im.engine, const_cast<int8_t*>(weight));
     const auto pd = im.describe(kLayoutRows, {{k, n}, dt::s8, tag::any});
@@ -77,22 +121,18 @@ DnnlInt8Matmul::DnnlInt8Matmul(const int8_t* weight, int64_t n, int64_t k, bool 
 
 DnnlInt8Matmul::~DnnlInt8Matmul() = default;
 
+bool DnnlInt8Matmul::fused() const {
+  return impl_->dst_type == dt::f32;
+}
+
 void DnnlInt8Matmul::run(const uint8_t* x, int64_t m, int32_t* raw) const {
-  const Impl& im = *impl_;
-  try {
-    const std::shared_ptr<const Compiled> c = im.get(m);
-    dnnl::stream stream(im.engine);
-    const dnnl::memory src({{m, im.k}, im.src_type, tag::ab}, im.engine, const_cast<uint8_t*>(x));
-    const dnnl::memory dst({{m, im.n}, dt::s32, tag::ab}, im.engine, raw);
-    const dnnl::memory scratch(c->scratch, im.engine);
-    c->matmul.execute(stream, {{DNNL_ARG_SRC, src},
-                               {DNNL_ARG_WEIGHTS, im.weights},
-                               {DNNL_ARG_DST, dst},
-                               {DNNL_ARG_SCRATCHPAD, scratch}});
-    stream.wait();
-  } catch (const dnnl::error& e) {
-    throw Error(ErrorCode::kInternal, std::string("oneDNN int8 matmul failed: ") + e.what());
-  }
+  if (fused()) throw Error(ErrorCode::kInternal, "fused int8 matmul asked for int32 sums");
+  impl_->execute(x, m, raw);
+}
+
+void DnnlInt8Matmul::run(const uint8_t* x, int64_t m, float* y) const {
+  if (!fused()) throw Error(ErrorCode::kInternal, "int8 matmul without dequantization asked for y");
+  impl_->execute(x, m, y);
 }
 
 }  // namespace qtx::cpu

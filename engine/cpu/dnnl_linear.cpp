@@ -6,6 +6,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "engine/cpu/dnnl_eltwise.h"
 #include "oneapi/dnnl/dnnl.hpp"
 #include "qtx/error.h"
 
@@ -27,22 +28,6 @@ namespace {
 constexpr int64_t kLayoutRows = 128;
 // Distinct row counts kept; beyond it the cache starts over (bounded memory).
 constexpr size_t kMaxCachedPrimitives = 64;
-
-dnnl::algorithm eltwise_of(fb::Activation act) {
-  switch (act) {
-    case fb::Activation::Gelu:
-      return dnnl::algorithm::eltwise_gelu_erf;
-    case fb::Activation::GeluTanh:
-      return dnnl::algorithm::eltwise_gelu_tanh;
-    case fb::Activation::Relu:
-      return dnnl::algorithm::eltwise_relu;
-    case fb::Activation::Tanh:
-      return dnnl::algorithm::eltwise_tanh;
-    case fb::Activation::None:
-      break;
-  }
-  return dnnl::algorithm::undef;
-}
 
 // A primitive for one row count, bound to the packed weights or, where oneDNN has no
 // implementation for that layout at this row count, to the plain ones.
@@ -104,11 +89,7 @@ DnnlLinear::DnnlLinear(std::shared_ptr<const DnnlEngine> engine, const float* we
   Impl& im = *impl_;
   try {
     im.attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
-    if (act != fb::Activation::None) {
-      dnnl::post_ops ops;
-      ops.append_eltwise(1.0f, eltwise_of(act), 0.0f, 0.0f);
-      im.attr.set_post_ops(ops);
-    }
+    set_activation_post_op(act, im.attr);
     dnnl::stream stream(im.engine);
     if (bias) {
       im.bias = dnnl::memory({{1, n}, dt::f32, tag::ab}, im.engine);

@@ -1,28 +1,11 @@
 #include "engine/cpu/int8_gemm.h"
 
-#include <algorithm>
-
 #include "engine/cpu/dnnl_int8_matmul.h"
 #include "engine/cpu/int8_gemm_avx2.h"
-#include "engine/cpu/parallel_for.h"
-#include "oneapi/dnnl/dnnl.hpp"
 #include "qtx/error.h"
 
 namespace qtx::cpu {
 namespace {
-
-bool onednn_has_vnni() {
-  switch (dnnl::get_effective_cpu_isa()) {
-    case dnnl::cpu_isa::avx512_core_vnni:
-    case dnnl::cpu_isa::avx512_core_bf16:
-    case dnnl::cpu_isa::avx512_core_amx:
-      return true;
-    default:
-      // avx2_vnni included: oneDNN 2.6's matmul does not use it for int8 everywhere, and a
-      // wrong answer costs more than a slower one.
-      return false;
-  }
-}
 
 // Codes outside [-127, 127] would break the AVX2 kernel's no-saturation bound; the contract
 // (qtx.fbs) says weights never hold them.
@@ -35,42 +18,42 @@ void check_codes(const Int8Weight& w, const std::string& what) {
   }
 }
 
+// The fused path's scales s[n] = sx * sw[n] (float, as the reference forms them) and bias
+// b'[n] = b[n] / s[n] - zx * rowsum[n] in accumulator units, computed in double and rounded
+// once.
+DnnlDequantization fused_dequantization(const Int8Weight& w, const QuantGrid& x,
+                                        const std::vector<float>& bias,
+                                        const std::vector<int32_t>& rowsum, fb::Activation act) {
+  DnnlDequantization d;
+  d.activation = act;
+  for (int64_t c = 0; c < (w.per_channel ? w.n : 1); ++c) d.scales.push_back(x.scale * w.scale(c));
+  if (bias.empty() && x.zero_point == 0) return d;
+  for (int64_t c = 0; c < w.n; ++c) {
+    const auto i = static_cast<size_t>(c);
+    const double b = bias.empty() ? 0.0 : bias[i] / double{x.scale * w.scale(c)};
+    d.bias.push_back(static_cast<float>(b - static_cast<double>(x.zero_point) * rowsum[i]));
+  }
+  return d;
+}
+
 }  // namespace
 
-Int8Kernel best_int8_kernel() {
-  if (onednn_has_vnni()) return Int8Kernel::kOneDnn;
-  if (Avx2Int8Gemm::supported()) return Int8Kernel::kAvx2;
-  return Int8Kernel::kReference;
-}
-
-const char* int8_kernel_name(Int8Kernel kernel) {
-  switch (kernel) {
-    case Int8Kernel::kOneDnn:
-      return "onednn";
-    case Int8Kernel::kAvx2:
-      return "avx2";
-    case Int8Kernel::kReference:
-      return "reference";
-    case Int8Kernel::kAuto:
-      break;
-  }
-  return "auto";
-}
-
-Int8Gemm::Int8Gemm(const Int8Weight& w, bool signed_input, Int8Kernel kernel,
+Int8Gemm::Int8Gemm(const Int8Weight& w, const Int8LinearSpec& spec, Int8Kernel kernel,
                    const std::string& what)
     : weight_(w),
-      signed_input_(signed_input),
-      kernel_(kernel == Int8Kernel::kAuto ? best_int8_kernel() : kernel) {
+      signed_input_(spec.static_input && !fits_u8(*spec.static_input)),
+      kernel_(kernel == Int8Kernel::kAuto ? best_int8_kernel() : kernel),
+      static_input_(spec.static_input ? *spec.static_input : QuantGrid{}),
+      is_static_(spec.static_input != nullptr),
+      bias_(spec.bias ? std::vector<float>(spec.bias, spec.bias + w.n) : std::vector<float>{}),
+      activation_(spec.activation),
+      rowsum_(weight_row_sums(w)) {
   check_codes(w, what);
-  rowsum_.resize(static_cast<size_t>(w.n));
-  for (int64_t c = 0; c < w.n; ++c) {
-    int32_t sum = 0;
-    for (int64_t i = 0; i < w.k; ++i) sum += w.codes[c * w.k + i];
-    rowsum_[static_cast<size_t>(c)] = sum;
-  }
   if (kernel_ == Int8Kernel::kOneDnn) {
-    dnnl_ = std::make_unique<DnnlInt8Matmul>(w.codes, w.n, w.k, signed_input);
+    const DnnlDequantization d =
+        fused_dequantization(w, static_input_, bias_, rowsum_, activation_);
+    dnnl_ = std::make_unique<DnnlInt8Matmul>(w.codes, w.n, w.k, signed_input_,
+                                             is_static_ ? &d : nullptr);
   } else if (kernel_ == Int8Kernel::kAvx2) {
     if (!Avx2Int8Gemm::supported()) {
       throw Error(ErrorCode::kUnsupported, what + ": this CPU has no AVX2");
@@ -81,31 +64,39 @@ Int8Gemm::Int8Gemm(const Int8Weight& w, bool signed_input, Int8Kernel kernel,
 
 Int8Gemm::~Int8Gemm() = default;
 
-void Int8Gemm::accumulate(const ActivationCodes& x, int threads, int32_t* acc) const {
-  if (x.is_signed != signed_input_ || x.k != weight_.k) {
+bool Int8Gemm::fused() const {
+  return dnnl_ && dnnl_->fused();
+}
+
+void Int8Gemm::check_input(const ActivationCodes& x) const {
+  const bool grid_differs =
+      is_static_ && x.m > 0 &&
+      (x.scales[0] != static_input_.scale || x.zero_points[0] != static_input_.zero_point);
+  if (x.is_signed != signed_input_ || x.k != weight_.k || grid_differs) {
     throw Error(ErrorCode::kInternal, "int8 GEMM called with activations it was not prepared for");
   }
-  if (kernel_ == Int8Kernel::kReference) {
-    int8_accumulate_reference(x, weight_, acc);
+}
+
+void Int8Gemm::run(const ActivationCodes& x, const QuantGrid* output, int threads, float* y) const {
+  check_input(x);
+  if (fused()) {
+    dnnl_->run(x.bytes.get(), x.m, y);
+    if (output) fake_quantize_rows(*output, x.m, weight_.n, threads, y);
     return;
   }
-  int32_t shift = 0;
+  int32_t* raw = accumulators_in(y);
+  AccumulatorCorrection correction{0, rowsum_.data()};
   if (dnnl_) {
-    dnnl_->run(x.bytes.data(), x.m, acc);
+    dnnl_->run(x.bytes.get(), x.m, raw);
+  } else if (avx2_) {
+    avx2_->accumulate_shifted(x, threads, raw);
+    correction.shift = Avx2Int8Gemm::shift(x.is_signed);
   } else {
-    avx2_->accumulate_shifted(x, threads, acc);
-    shift = Avx2Int8Gemm::shift(x.is_signed);
+    int8_accumulate_reference(x, weight_, raw);
+    correction.rowsum = nullptr;
   }
-  const int64_t n = weight_.n;
-  parallel_for(x.m, threads, std::max<int64_t>(1, (int64_t{1} << 15) / n),
-               [&](int64_t begin, int64_t end) {
-                 for (int64_t r = begin; r < end; ++r) {
-                   const int32_t factor = shift - x.zero_points[static_cast<size_t>(r)];
-                   int32_t* row = acc + r * n;
-                   for (int64_t c = 0; c < n; ++c)
-                     row[c] += factor * rowsum_[static_cast<size_t>(c)];
-                 }
-               });
+  const Int8Epilogue epilogue{bias_.empty() ? nullptr : bias_.data(), activation_, output};
+  int8_epilogue(x, weight_, correction, epilogue, threads, y);
 }
 
 }  // namespace qtx::cpu

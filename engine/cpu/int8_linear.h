@@ -4,9 +4,15 @@
 // acc[m, n] = sum_k (xq[m, k] - zx[m]) * wq[n, k] in int32 (here the plain reference loops;
 // int8_gemm.h the fast kernels, which must equal them bit for bit), then one epilogue pass:
 // y = acc * (sx[m] * sw[n]) + b[n], activation, fake quantization of y.
+//
+// The accumulators live in y's own storage: a kernel writes the int32 sums [m, n] into the
+// bytes of the float output [m, n] (same size), and the epilogue turns each row into floats in
+// place, so no [m, n] buffer is allocated, filled or read besides y (for BERT's MLM head that
+// buffer was 128 x 30522 x 4 bytes per call).
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "engine/cpu/quantize.h"
@@ -17,10 +23,14 @@ namespace qtx::cpu {
 // The quantized input of one Linear call: [m, k] codes with one grid per row (static
 // quantization repeats the tensor's grid).
 struct ActivationCodes {
+  ActivationCodes() = default;
+  // Room for [m, k] codes, left uninitialised (the quantizer writes every one), and m grids.
+  ActivationCodes(int64_t m, int64_t k, bool is_signed);
+
   int64_t m = 0;
   int64_t k = 0;
   bool is_signed = false;            // s8 codes (bytes hold their two's complement) or u8
-  std::vector<uint8_t> bytes;        // [m, k]
+  std::unique_ptr<uint8_t[]> bytes;  // [m, k]
   std::vector<float> scales;         // [m]
   std::vector<int32_t> zero_points;  // [m]
 
@@ -47,10 +57,28 @@ struct Int8Weight {
   int64_t k = 0;
   const float* scales = nullptr;
   bool per_channel = false;
+
+  float scale(int64_t channel) const { return per_channel ? scales[channel] : scales[0]; }
 };
+
+// sum_k wq[c, k] of every output channel c: what a zero point multiplies.
+std::vector<int32_t> weight_row_sums(const Int8Weight& w);
+
+// The int32 accumulators [m, n] held in the storage of the float output y [m, n] (see above).
+inline int32_t* accumulators_in(float* y) {
+  return reinterpret_cast<int32_t*>(y);
+}
 
 // The definition of the accumulators: acc [m, n] = sum_k (xq - zx) * wq, int32.
 void int8_accumulate_reference(const ActivationCodes& x, const Int8Weight& w, int32_t* acc);
+
+// How a kernel's raw sums become the accumulators: kernels multiply codes shifted by a
+// constant instead of by each row's zero point, so acc[m, n] = raw[m, n] + (shift - zx[m]) *
+// rowsum[n], exactly, in int32.
+struct AccumulatorCorrection {
+  int32_t shift = 0;
+  const int32_t* rowsum = nullptr;  // [n]; nullptr: the raw sums are the accumulators
+};
 
 // What follows the integer GEMM.
 struct Int8Epilogue {
@@ -59,10 +87,14 @@ struct Int8Epilogue {
   const QuantGrid* output = nullptr;  // y's fake quantization, or nullptr
 };
 
-// y [m, n] from acc [m, n]: y = float(acc) * (sx[m] * sw[n]) + b[n], then the activation, then
-// the output's fake quantization; rows split over `threads` (results do not depend on it).
-void int8_epilogue(const int32_t* acc, const ActivationCodes& x, const Int8Weight& w,
+// y [m, n] in place, in one pass over it: on entry y holds the raw int32 sums
+// (accumulators_in(y)); on return y = float(acc) * (sx[m] * sw[n]) + b[n], then the activation,
+// then the output's fake quantization. Rows split over `threads` (results do not depend on it).
+void int8_epilogue(const ActivationCodes& x, const Int8Weight& w, const AccumulatorCorrection& c,
                    const Int8Epilogue& e, int threads, float* y);
+
+// y [m, n] <- its fake quantization on g, rows split over `threads`.
+void fake_quantize_rows(const QuantGrid& g, int64_t m, int64_t n, int threads, float* y);
 
 // Weight-only Linear: the float weight wq * sw [n, k] the GEMM runs over.
 std::vector<float> dequantize_weight(const Int8Weight& w);

@@ -1,5 +1,6 @@
 #include "engine/ops/linear.h"
 
+#include <string>
 #include <vector>
 
 #include "engine/cpu/linear_reference.h"
@@ -53,21 +54,6 @@ Tensor int8_linear(const OpContext& ctx, const fb::LinearAttrsT& attrs, const Te
     fail(ctx, ErrorCode::kUnsupported,
          "int8 input depth " + std::to_string(w.k) + " exceeds " + std::to_string(kMaxInt8Depth));
   }
-  const int64_t m = x.numel() / w.k;
-  const cpu::ActivationCodes codes =
-      mode == LinearMode::kStatic
-          ? cpu::quantize_static(x.data<float>(), m, w.k, static_input_grid(ctx, *quant.input),
-                                 ctx.threads)
-          : cpu::quantize_dynamic(x.data<float>(), m, w.k, ctx.threads);
-  std::vector<int32_t> acc(static_cast<size_t>(m * w.n));
-  if (prepared && !ctx.reference) {
-    prepared->accumulate(codes, ctx.threads, acc.data());
-  } else {
-    cpu::int8_accumulate_reference(codes, w, acc.data());
-  }
-  Shape out_shape = x.shape();
-  out_shape.back() = w.n;
-  Tensor y(DType::F32, out_shape);
   cpu::QuantGrid out_grid;
   if (quant.output) {
     if (quant.output->axis != -1) {
@@ -75,10 +61,23 @@ Tensor int8_linear(const OpContext& ctx, const fb::LinearAttrsT& attrs, const Te
     }
     out_grid = cpu::grid_of(*quant.output);
   }
-  const cpu::Int8Epilogue epilogue{bias ? bias->data<float>() : nullptr, attrs.activation,
-                                   quant.output ? &out_grid : nullptr};
-  cpu::int8_epilogue(acc.data(), codes, w, epilogue, ctx.reference ? 1 : ctx.threads,
-                     y.data<float>());
+  const cpu::QuantGrid* output = quant.output ? &out_grid : nullptr;
+  const int64_t m = x.numel() / w.k;
+  const cpu::ActivationCodes codes =
+      mode == LinearMode::kStatic
+          ? cpu::quantize_static(x.data<float>(), m, w.k, static_input_grid(ctx, *quant.input),
+                                 ctx.threads)
+          : cpu::quantize_dynamic(x.data<float>(), m, w.k, ctx.threads);
+  Shape out_shape = x.shape();
+  out_shape.back() = w.n;
+  Tensor y(DType::F32, out_shape);
+  if (prepared && !ctx.reference) {
+    prepared->run(codes, output, ctx.threads, y.data<float>());
+    return y;
+  }
+  cpu::int8_accumulate_reference(codes, w, cpu::accumulators_in(y.data<float>()));
+  const cpu::Int8Epilogue epilogue{bias ? bias->data<float>() : nullptr, attrs.activation, output};
+  cpu::int8_epilogue(codes, w, {}, epilogue, ctx.reference ? 1 : ctx.threads, y.data<float>());
   return y;
 }
 

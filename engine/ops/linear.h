@@ -20,7 +20,7 @@ struct LinearQuant {
 // Kernels the Executor prepared once (Backend::kCpu); nullptr: run the reference.
 struct PreparedLinear {
   const cpu::DnnlLinear* float_gemm = nullptr;  // float weights, or weight-only's dequantized
-  const cpu::Int8Gemm* int8_gemm = nullptr;     // static or dynamic W8A8
+  const cpu::Int8Gemm* int8_gemm = nullptr;     // static or dynamic W8A8, bias and act inside
 };
 
 // How an I8-weight Linear quantizes its input.

@@ -57,8 +57,10 @@ struct Executor::Prepared {
   int ids = -1;
   int mask = -1;
   bool uses_cache = false;
+  cpu::Int8Kernel int8_kernel = cpu::Int8Kernel::kAuto;
 
-  Prepared(const ModelDef& model, const ExecutorOptions& options) {
+  Prepared(const ModelDef& model, const ExecutorOptions& options)
+      : int8_kernel(options.int8_kernel) {
     if (!model.desc.graph || !model.desc.config) bad_graph("the model has no graph or config");
     graph_desc = &model.graph();
     const size_t n = graph_desc->tensors.size();
@@ -147,10 +149,13 @@ struct Executor::Prepared {
                                                       bias_data, w.n, w.k, attrs.activation);
       return;
     }
-    const bool signed_input = mode == ops::LinearMode::kStatic &&
-                              !cpu::fits_u8(ops::static_input_grid(ctx, *quant.input));
-    plan.int8_linear = std::make_unique<cpu::Int8Gemm>(w, signed_input, cpu::Int8Kernel::kAuto,
-                                                       "node '" + node.name + "'");
+    const cpu::QuantGrid input_grid = mode == ops::LinearMode::kStatic
+                                          ? ops::static_input_grid(ctx, *quant.input)
+                                          : cpu::QuantGrid{};
+    const cpu::Int8LinearSpec spec{mode == ops::LinearMode::kStatic ? &input_grid : nullptr,
+                                   bias_data, attrs.activation};
+    plan.int8_linear =
+        std::make_unique<cpu::Int8Gemm>(w, spec, int8_kernel, "node '" + node.name + "'");
   }
 
   bool graph_constant(int index) const {

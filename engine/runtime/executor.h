@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/cpu/int8_kernel.h"
 #include "engine/graph/model_def.h"
 #include "engine/runtime/kv_cache.h"
 
@@ -19,7 +20,8 @@ enum class Backend {
 
 struct ExecutorOptions {
   Backend backend = Backend::kCpu;
-  int threads = 0;  // 0: all cores
+  int threads = 0;                                       // 0: all cores
+  cpu::Int8Kernel int8_kernel = cpu::Int8Kernel::kAuto;  // kCpu's int8 Linears; tests force one
 };
 
 struct RunInputs {
