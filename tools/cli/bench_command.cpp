@@ -83,9 +83,10 @@ void check_same_size(const BenchOptions& o, const std::string& what, int64_t mod
 // A speed-up means something only between two files of one model (e.g. int8 and float32).
 void check_comparable(const BenchOptions& o, const ModelInfo& model, const ModelInfo& baseline) {
   if (model.architecture != baseline.architecture) {
-    throw Error(ErrorCode::kInvalidArgument, "bench: the baseline " + o.baseline_path + " is a " +
+    throw Error(ErrorCode::kInvalidArgument, "bench: the baseline " + o.baseline_path + " is " +
                                                  baseline.architecture + ", the model " +
-                                                 o.model_path + " a " + model.architecture);
+                                                 o.model_path + " is " + model.architecture +
+                                                 ": compare two files of one model");
   }
   check_same_size(o, "vocabulary entries", model.vocab_size, baseline.vocab_size);
   check_same_size(o, "positions", model.max_positions, baseline.max_positions);
