@@ -450,6 +450,33 @@ TEST(Int8Linear, FusedRowsDoNotDependOnRowCount) {
   }
 }
 
+// The per-token grid scans its row in vector lanes: the extremes must be found at every
+// position (each lane and the tail), NaN ignored, whatever the length.
+TEST(Int8Linear, DynamicRowGridFindsTheExtremesAnywhere) {
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<float> value(-1.0f, 1.0f);
+  for (int64_t n : {1, 2, 7, 8, 9, 15, 16, 17, 31, 40, 767}) {
+    for (int64_t at = 0; at<n; at += n> 40 ? 13 : 1) {
+      std::vector<float> row(static_cast<size_t>(n));
+      for (float& v : row) v = value(rng);
+      row[size_t(at)] = -3.0f;
+      row[size_t(n - 1 - at)] = 5.0f;
+      row[size_t((at + 1) % n)] = NAN;
+      float lo = 0.0f, hi = 0.0f;
+      for (float v : row) {
+        if (std::isnan(v)) continue;
+        lo = std::min(lo, v);
+        hi = std::max(hi, v);
+      }
+      const cpu::QuantGrid g = cpu::dynamic_row_grid(row.data(), n);
+      const float scale = hi > lo ? (hi - lo) / 255.0f : 1.0f;  // a row of NaN: a harmless grid
+      ASSERT_EQ(g.scale, scale) << n << " " << at;
+      ASSERT_EQ(g.zero_point, static_cast<int32_t>(std::nearbyint(-lo / g.scale)))
+          << n << " " << at;
+    }
+  }
+}
+
 TEST(Int8Linear, WeightOnlyAndFusedOutputQuantization) {
   const Tensor x = random_tensor({5, 24}, 3);
   Tensor w(DType::I8, {6, 24});
