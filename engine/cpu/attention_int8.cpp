@@ -4,165 +4,195 @@
 #include <cmath>
 #include <vector>
 
+#include "engine/cpu/attention_operands.h"
+#include "engine/cpu/attention_products.h"
+#include "engine/cpu/masked_softmax.h"
 #include "engine/cpu/parallel_for.h"
-#include "engine/cpu/vector_math.h"
 
 namespace qtx::cpu {
 namespace {
 
-// Scratch of one (batch, head) pair. Codes minus zero point fit int16 (|c - z| <= 383), so
-// the dot products below vectorise as int16 multiply-adds into int32.
-struct HeadScratch {
-  std::vector<int16_t> q;     // [dh]
-  std::vector<int16_t> k;     // [T][dh]
-  std::vector<int16_t> v_t;   // [dh][T]
-  std::vector<int16_t> p;     // [T]
-  std::vector<int32_t> acc;   // [max(T, dh)]: integer dot products
-  std::vector<float> scores;  // [T]
-  std::vector<unsigned char> visible;
+// Every integer of magnitude <= 2^24 is a float, so a float sum of integer products stays
+// exact while no partial sum exceeds it.
+constexpr int64_t kExactFloatIntegers = int64_t{1} << 24;
+
+// How one product (QK^T or PV) is summed. On codes: in blocks of at most `block` terms, each
+// summed exactly in float and added to an int32 sum, the result factor * float(int32 sum):
+// the contract's integer arithmetic, bit for bit. On float values: one sum over all terms,
+// times factor.
+struct Reduction {
+  bool integer;
+  int64_t block;
+  float factor;
 };
 
-struct Head {
-  const float* q;  // query i's row is q + i * row
-  int64_t row;
-  const float* keys;  // key t's row is keys + t * key_stride
-  int64_t key_stride;
-  const float* values;
-  int64_t value_stride;
+Reduction integer_reduction(const QuantGrid& a, const QuantGrid& b, float factor) {
+  const int64_t largest_product = int64_t{max_centred_code(a)} * max_centred_code(b);
+  return {true, kExactFloatIntegers / largest_product, factor};
+}
+
+Reduction score_reduction(const AttentionRule& rule, const AttentionGrids& g, int64_t dh) {
+  if (g.q && g.k) return integer_reduction(*g.q, *g.k, rule.scale * (g.q->scale * g.k->scale));
+  return {false, dh, rule.scale};
+}
+
+Reduction context_reduction(const AttentionGrids& g, int64_t total) {
+  if (g.probs && g.v) return integer_reduction(*g.probs, *g.v, g.probs->scale * g.v->scale);
+  // x * 1 == x for every float: the float sum itself.
+  return {false, total, 1.0f};
+}
+
+// The [rows, cols] outputs of a product, rows `stride` apart.
+struct Region {
+  int64_t rows, cols, stride;
 };
 
-void to_codes(const float* x, int64_t n, const QuantGrid& g, int16_t* out) {
-  for (int64_t i = 0; i < n; ++i)
-    out[i] = static_cast<int16_t>(quantize_code(x[i], g) - g.zero_point);
-}
-
-// out[r] = sum_i a[i] * b[r * stride + i] for r < rows: the integer QK^T of one query (keys
-// as rows) and its PV (value columns as rows). Cloned for AVX2, where the int16 products
-// become vpmaddwd on 16 lanes instead of SSE2's 8.
-[[gnu::target_clones("arch=x86-64-v3", "default")]] void dot_rows(const int16_t* a,
-                                                                  const int16_t* b, int64_t n,
-                                                                  int64_t rows, int64_t stride,
-                                                                  int32_t* out) {
-  for (int64_t r = 0; r < rows; ++r) {
-    const int16_t* br = b + r * stride;
-    int32_t sum = 0;
-    for (int64_t i = 0; i < n; ++i) sum += int32_t{a[i]} * int32_t{br[i]};
-    out[r] = sum;
-  }
-}
-
-void prepare_codes(const Head& h, const AttentionShape& shape, const AttentionGrids& g,
-                   HeadScratch& s) {
-  const int64_t dh = shape.dh, total = shape.total;
-  if (g.q && g.k) {
-    for (int64_t t = 0; t < total; ++t) {
-      to_codes(h.keys + t * h.key_stride, dh, *g.k, s.k.data() + t * dh);
-    }
-  }
-  if (g.probs && g.v) {
-    std::vector<int16_t> row(static_cast<size_t>(dh));
-    for (int64_t t = 0; t < total; ++t) {
-      to_codes(h.values + t * h.value_stride, dh, *g.v, row.data());
-      for (int64_t d = 0; d < dh; ++d)
-        s.v_t[static_cast<size_t>(d * total + t)] = row[static_cast<size_t>(d)];
-    }
-  }
-}
-
-void compute_scores(const Head& h, const float* qi, int64_t n, const AttentionShape& shape,
-                    const AttentionRule& rule, const AttentionGrids& g, HeadScratch& s) {
-  const int64_t dh = shape.dh;
-  if (g.q && g.k) {
-    to_codes(qi, dh, *g.q, s.q.data());
-    const float factor = rule.scale * (g.q->scale * g.k->scale);
-    dot_rows(s.q.data(), s.k.data(), dh, n, dh, s.acc.data());
-    for (int64_t t = 0; t < n; ++t) {
-      s.scores[static_cast<size_t>(t)] = factor * static_cast<float>(s.acc[static_cast<size_t>(t)]);
-    }
+// Leaves factor * (the product summed over [0, terms)) in `partial`; product(begin, end,
+// scale) writes scale * (the sum over terms [begin, end)) there. `sums` holds the int32 sums
+// of codes when they take several blocks.
+template <class Product>
+void reduce(const Reduction& red, int64_t terms, const Region& m, float* partial, int32_t* sums,
+            Product product) {
+  // One block (always so for floats): its float sum is the sum itself, for codes the exact
+  // integer one, and float(int32(x)) == x.
+  if (terms <= red.block) {
+    product(int64_t{0}, terms, red.factor);
     return;
   }
-  for (int64_t t = 0; t < n; ++t) {
-    const float* kt = h.keys + t * h.key_stride;
-    float sum = 0.0f;
-    for (int64_t d = 0; d < dh; ++d) sum += qi[d] * kt[d];
-    s.scores[static_cast<size_t>(t)] = rule.scale * sum;
-  }
-}
-
-// Scores -> probabilities in place over the n keys; false when no key is visible. exp is
-// the vectorisable polynomial of vector_math.h (every exponent here is <= 0), cloned for AVX2.
-[[gnu::target_clones("arch=x86-64-v3", "default")]] bool softmax(const AttentionRule& rule,
-                                                                 const unsigned char* visible,
-                                                                 int64_t n, float* p) {
-  float max = -INFINITY;
-  for (int64_t t = 0; t < n; ++t) {
-    if (visible[t]) max = std::max(max, p[t]);
-  }
-  if (max == -INFINITY) return false;
-  float sum = 0.0f;
-  for (int64_t t = 0; t < n; ++t) {
-    p[t] = visible[t] ? exp_nonpositive(p[t] - max) : 0.0f;
-    sum += p[t];
-  }
-  const float inv = 1.0f / sum;
-  for (int64_t t = 0; t < n; ++t) p[t] *= inv;
-  if (rule.clipped) {
-    const float stretch = rule.zeta - rule.gamma;
-    for (int64_t t = 0; t < n; ++t) {
-      p[t] = visible[t] ? std::clamp(stretch * p[t] + rule.gamma, 0.0f, 1.0f) : 0.0f;
+  for (int64_t begin = 0; begin < terms; begin += red.block) {
+    product(begin, std::min(terms, begin + red.block), 1.0f);
+    for (int64_t r = 0; r < m.rows; ++r) {
+      for (int64_t c = 0; c < m.cols; ++c) {
+        const int64_t at = r * m.stride + c;
+        const auto block_sum = static_cast<int32_t>(partial[at]);  // an exact integer
+        sums[at] = begin == 0 ? block_sum : sums[at] + block_sum;
+      }
     }
   }
-  return true;
-}
-
-void weigh_values(const Head& h, int64_t n, const AttentionShape& shape, const AttentionGrids& g,
-                  HeadScratch& s, float* oi) {
-  const int64_t dh = shape.dh, total = shape.total;
-  const float* p = s.scores.data();
-  if (g.probs && g.v) {
-    to_codes(p, n, *g.probs, s.p.data());
-    const float factor = g.probs->scale * g.v->scale;
-    dot_rows(s.p.data(), s.v_t.data(), n, dh, total, s.acc.data());
-    for (int64_t d = 0; d < dh; ++d)
-      oi[d] = factor * static_cast<float>(s.acc[static_cast<size_t>(d)]);
-    return;
-  }
-  std::fill(oi, oi + dh, 0.0f);
-  for (int64_t t = 0; t < n; ++t) {
-    if (p[t] == 0.0f) continue;
-    const float* vt = h.values + t * h.value_stride;
-    for (int64_t d = 0; d < dh; ++d) oi[d] += p[t] * vt[d];
+  for (int64_t r = 0; r < m.rows; ++r) {
+    for (int64_t c = 0; c < m.cols; ++c) {
+      const int64_t at = r * m.stride + c;
+      partial[at] = red.factor * static_cast<float>(sums[at]);
+    }
   }
 }
 
+// What every row tile of a call shares.
+struct Plan {
+  const AttentionShape& shape;
+  const AttentionRule& rule;
+  const AttentionGrids& grids;
+  Reduction scores, context;
+};
+
+// Per-thread scratch of one row tile: scores (then probabilities, then their codes) and
+// contexts with their int32 sums, and the current batch row's mask as 1/0 (visible) and
+// 0/-inf (hidden) floats for masked_softmax.
+struct TileScratch {
+  explicit TileScratch(const AttentionShape& shape)
+      : stride(padded_keys(shape.total)),
+        scores(static_cast<size_t>(kTileRows * stride)),
+        score_sums(scores.size()),
+        context(static_cast<size_t>(kTileRows * shape.dh)),
+        context_sums(context.size()),
+        visible(static_cast<size_t>(shape.total)),
+        hidden(visible.size()) {}
+
+  int64_t stride;
+  std::vector<float> scores;
+  std::vector<int32_t> score_sums;
+  std::vector<float> context;
+  std::vector<int32_t> context_sums;
+  std::vector<float> visible;
+  std::vector<float> hidden;
+};
+
+void set_mask(const int32_t* mask, int64_t total, TileScratch& s) {
+  for (int64_t t = 0; t < total; ++t) {
+    const bool seen = mask[t] != 0;
+    s.visible[static_cast<size_t>(t)] = seen ? 1.0f : 0.0f;
+    s.hidden[static_cast<size_t>(t)] = seen ? 0.0f : -INFINITY;
+  }
+}
+
+// Copies row[0, n) to dst[0, total), zeros after n; nothing when dst is nullptr.
 void dump_row(const float* row, int64_t n, int64_t total, float* dst) {
   if (!dst) return;
   std::copy(row, row + n, dst);
   std::fill(dst + n, dst + total, 0.0f);
 }
 
-void attend_head(const Head& h, const int32_t* mask, const AttentionShape& shape,
-                 const AttentionRule& rule, const AttentionGrids& g, AttentionDumps dumps,
-                 HeadScratch& s, float* out) {
-  const int64_t total = shape.total, past = total - shape.seq;
-  prepare_codes(h, shape, g, s);
-  for (int64_t i = 0; i < shape.seq; ++i) {
-    const int64_t n = rule.causal ? past + i + 1 : total;
-    float* oi = out + i * h.row;
-    float* scores = s.scores.data();
-    compute_scores(h, h.q + i * h.row, n, shape, rule, g, s);
-    dump_row(scores, n, total, dumps.scores ? dumps.scores + i * total : nullptr);
-    if (g.scores) fake_quantize(*g.scores, scores, n);
-    for (int64_t t = 0; t < n; ++t) s.visible[static_cast<size_t>(t)] = mask[t] != 0;
-    if (!softmax(rule, s.visible.data(), n, scores)) {
-      std::fill(scores, scores + n, 0.0f);
-      dump_row(scores, n, total, dumps.probs ? dumps.probs + i * total : nullptr);
-      std::fill(oi, oi + shape.dh, 0.0f);
-      continue;
+// Scores -> what PV multiplies, in place over one row's n visible-or-hidden keys, zeros up to
+// n_max (the tile's longest row): fake-quantized scores, softmax, fake-quantized probs, their
+// codes when PV is integer. False when no key is visible (the row is then all zeros).
+bool form_probabilities(const Plan& plan, const TileScratch& scratch, int64_t n, int64_t n_max,
+                        float* row, AttentionDumps dumps) {
+  const AttentionGrids& g = plan.grids;
+  const int64_t total = plan.shape.total;
+  dump_row(row, n, total, dumps.scores);
+  if (g.scores) fake_quantize(*g.scores, row, n);
+  const bool seen =
+      masked_softmax(plan.rule, scratch.visible.data(), scratch.hidden.data(), n, row);
+  std::fill(seen ? row + n : row, row + n_max, 0.0f);
+  dump_row(row, n, total, dumps.probs);
+  if (!g.probs) return seen;
+  // The codes of the fake-quantized probabilities are those of the probabilities: for p in
+  // [0, 1] with code k, fake quantization gives k * sp * (1 + a), whose code is
+  // round(k * (1 + a) * (1 + b)) = k (|a|, |b| <= 2^-24, |k| <= 383; a = 0 where k * sp is
+  // subnormal, a whole number of the smallest subnormal; k >= 1 needs sp <= 2p, so k * sp
+  // cannot overflow). So one division per probability, not two.
+  if (plan.context.integer) {
+    centred_codes(*g.probs, row, n, row);
+  } else {
+    fake_quantize(*g.probs, row, n);
+  }
+  return seen;
+}
+
+// Where one row tile's queries come from and its outputs and dumps go.
+struct RowTile {
+  int64_t first;  // query row of the tile's row 0
+  int64_t rows;
+  float* out;  // query `first`'s context; row i's lies (i - first) * row_stride after
+  int64_t row_stride;
+  AttentionDumps dumps;  // this (batch, head)'s [S, T] rows, or nullptr
+};
+
+void attend_rows(const Plan& plan, const HeadOperands& ops, const RowTile& tile,
+                 TileScratch& scratch) {
+  const AttentionShape& shape = plan.shape;
+  const int64_t past = shape.total - shape.seq, dh = shape.dh, stride = scratch.stride;
+  // Causal rows see more keys as they go, so the last row sees the most.
+  const int64_t n_max = plan.rule.causal ? past + tile.first + tile.rows : shape.total;
+  const float* q[kTileRows];
+  for (int64_t r = 0; r < tile.rows; ++r) q[r] = ops.query(tile.first + r);
+  float* scores = scratch.scores.data();
+  reduce(plan.scores, dh, {tile.rows, n_max, stride}, scores, scratch.score_sums.data(),
+         [&](int64_t d0, int64_t d1, float scale) {
+           score_products(tile.rows, q, ops.keys_t(), stride, d0, d1, n_max, scale, scores);
+         });
+  bool seen[kTileRows];
+  for (int64_t r = 0; r < tile.rows; ++r) {
+    const int64_t i = tile.first + r;
+    const int64_t n = plan.rule.causal ? past + i + 1 : shape.total;
+    AttentionDumps row_dumps;
+    if (tile.dumps.scores) row_dumps.scores = tile.dumps.scores + i * shape.total;
+    if (tile.dumps.probs) row_dumps.probs = tile.dumps.probs + i * shape.total;
+    seen[r] = form_probabilities(plan, scratch, n, n_max, scores + r * stride, row_dumps);
+  }
+  float* context = scratch.context.data();
+  reduce(plan.context, n_max, {tile.rows, dh, dh}, context, scratch.context_sums.data(),
+         [&](int64_t t0, int64_t t1, float scale) {
+           context_products(tile.rows, scores, stride, ops.values(), dh, t0, t1, scale, context);
+         });
+  for (int64_t r = 0; r < tile.rows; ++r) {
+    float* o = tile.out + r * tile.row_stride;
+    // A query with no visible key is padding: its context is exactly zero, whatever V holds.
+    if (seen[r]) {
+      std::copy_n(context + r * dh, dh, o);
+    } else {
+      std::fill(o, o + dh, 0.0f);
     }
-    dump_row(scores, n, total, dumps.probs ? dumps.probs + i * total : nullptr);
-    if (g.probs) fake_quantize(*g.probs, scores, n);
-    weigh_values(h, n, shape, g, s, oi);
   }
 }
 
@@ -171,33 +201,35 @@ void attend_head(const Head& h, const int32_t* mask, const AttentionShape& shape
 void attention_int8(const float* q, KvView keys, KvView values, const int32_t* mask,
                     const AttentionShape& shape, const AttentionRule& rule,
                     const AttentionGrids& grids, AttentionDumps dumps, int threads, float* out) {
+  const Plan plan{shape, rule, grids, score_reduction(rule, grids, shape.dh),
+                  context_reduction(grids, shape.total)};
   const int64_t row = shape.heads * shape.dh;
   const int64_t per_pair = shape.seq * shape.total;
   const int64_t work_per_pair = per_pair * shape.dh;
   const int64_t min_pairs =
       std::max<int64_t>(1, (int64_t{1} << 16) / std::max<int64_t>(work_per_pair, 1));
+  // (batch, head) pairs are independent: each writes its own columns of `out`.
   parallel_for(shape.batch * shape.heads, threads, min_pairs, [&](int64_t begin, int64_t end) {
-    HeadScratch s;
-    s.q.resize(static_cast<size_t>(shape.dh));
-    s.k.resize(static_cast<size_t>(shape.total * shape.dh));
-    s.v_t.resize(s.k.size());
-    s.p.resize(static_cast<size_t>(shape.total));
-    s.acc.resize(static_cast<size_t>(std::max(shape.total, shape.dh)));
-    s.scores.resize(static_cast<size_t>(shape.total));
-    s.visible.resize(static_cast<size_t>(shape.total));
+    // Codes only where a product is integer: a lone quantized operand multiplies as floats.
+    const bool qk = plan.scores.integer, pv = plan.context.integer;
+    HeadOperands ops(shape,
+                     {qk ? grids.q : nullptr, qk ? grids.k : nullptr, pv ? grids.v : nullptr});
+    TileScratch scratch(shape);
     for (int64_t pair = begin; pair < end; ++pair) {
       const int64_t b = pair / shape.heads, h = pair % shape.heads;
-      const Head head{q + b * shape.seq * row + h * shape.dh,
-                      row,
-                      keys.data + b * keys.batch_stride + h * keys.head_stride,
-                      keys.token_stride,
-                      values.data + b * values.batch_stride + h * values.head_stride,
-                      values.token_stride};
+      ops.load({q + b * shape.seq * row + h * shape.dh, row,
+                keys.data + b * keys.batch_stride + h * keys.head_stride, keys.token_stride,
+                values.data + b * values.batch_stride + h * values.head_stride,
+                values.token_stride});
+      set_mask(mask + b * shape.total, shape.total, scratch);
       AttentionDumps pair_dumps;
       if (dumps.scores) pair_dumps.scores = dumps.scores + pair * per_pair;
       if (dumps.probs) pair_dumps.probs = dumps.probs + pair * per_pair;
-      attend_head(head, mask + b * shape.total, shape, rule, grids, pair_dumps, s,
-                  out + b * shape.seq * row + h * shape.dh);
+      for (int64_t i0 = 0; i0 < shape.seq; i0 += kTileRows) {
+        const RowTile tile{i0, std::min(kTileRows, shape.seq - i0),
+                           out + (b * shape.seq + i0) * row + h * shape.dh, row, pair_dumps};
+        attend_rows(plan, ops, tile, scratch);
+      }
     }
   });
 }

@@ -2,15 +2,22 @@
 // its internal values made visible for calibration. Used instead of the fast float kernel
 // (attention.h) whenever an operand or an internal value is quantized or observed. Per
 // (batch, head), for each query i over keys t < n (n = T, or past + i + 1 when causal):
-//   scores[t] = scale * sq * sk * sum_d (qc[d] - zq) * (kc[t][d] - zk)   (int32 accumulation)
+//   scores[t] = (scale * (sq * sk)) * float(sum_d (qc[d] - zq) * (kc[t][d] - zk)) (int32 sum)
 //               when q and k are quantized, else scale * sum_d q[d] * k[t][d] in float;
-//   scores are fake-quantized by the scores grid (before masking); then softmax over the
-//   visible keys (clipped if the rule says so), hidden keys exactly 0; probs fake-quantized by
-//   the probs grid; then
-//   out[d] = sp * sv * sum_t (pc[t] - zp) * (vc[t][d] - zv)              (int32 accumulation)
+//   scores are fake-quantized by the scores grid (before masking); then masked_softmax over
+//   the visible keys (clipped if the rule says so; masked_softmax.h), hidden keys exactly 0;
+//   probs fake-quantized by the probs grid; then
+//   out[d] = (sp * sv) * float(sum_t (pc[t] - zp) * (vc[t][d] - zv))          (int32 sum)
 //            when probs and v are quantized, else sum_t p[t] * v[t][d] in float.
 // Codes are recovered from the (on-grid) float operands with quantize_code. A query with no
 // visible key gets a zero context, as in the float kernel.
+//
+// Speed: both products run as the float kernel's register tiles (attention_products.h), on
+// codes held in floats: a product of codes is an integer below 2^24 in magnitude, and the
+// tiles sum blocks of terms short enough that every partial sum stays below 2^24, so each
+// block's float sum is the exact integer (one block up to head dims and key counts of about
+// 258 for u8 x u8 codes), added to the int32 sum. The integer results are bit for bit those of
+// int32 loops, whatever the tiling, the ISA or the thread count.
 #pragma once
 
 #include <cstdint>
@@ -36,7 +43,8 @@ struct AttentionDumps {
   float* probs = nullptr;
 };
 
-// The largest key count whose int32 accumulators cannot overflow (383 * 383 * T < 2^31).
+// The most terms (keys T for PV, head dim for QK^T) whose int32 sums cannot overflow:
+// |code - zero_point| <= 383 on every grid (qtx.fbs), and 383 * 383 * 8192 < 2^31.
 inline constexpr int64_t kMaxInt8AttentionKeys = 8192;
 
 void attention_int8(const float* q, KvView keys, KvView values, const int32_t* mask,

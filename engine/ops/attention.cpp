@@ -135,6 +135,11 @@ Grids grids_of(const OpContext& ctx, const fb::AttentionAttrsT& attrs, const Att
          "quantized attention over " + std::to_string(d.total) + " keys exceeds " +
              std::to_string(cpu::kMaxInt8AttentionKeys));
   }
+  if (g.any() && d.dh > cpu::kMaxInt8AttentionKeys) {
+    fail(ctx, ErrorCode::kUnsupported,
+         "quantized attention with head dim " + std::to_string(d.dh) + " exceeds " +
+             std::to_string(cpu::kMaxInt8AttentionKeys));
+  }
   return g;
 }
 

@@ -1,0 +1,120 @@
+#include "engine/cpu/attention_products.h"
+
+namespace qtx::cpu {
+namespace {
+
+// Eight floats as one value (GCC vector extension): an AVX2 register in the AVX2 clone, two
+// SSE registers in the baseline one. Accumulators are vectors along the columns, the layout
+// that keeps a whole tile in registers.
+using Vec8 = float __attribute__((vector_size(32)));
+// The same, for loads from and stores to floats at any address.
+using UnalignedVec8 = float __attribute__((vector_size(32), aligned(4), may_alias));
+constexpr int64_t kVecs = kTileCols / 8;
+
+// A plain vector load or store (memcpy makes GCC copy through the stack in 16-byte pieces,
+// and the 32-byte reload of those stalls store forwarding).
+[[gnu::always_inline]] inline const UnalignedVec8& vec_at(const float* p) {
+  return *reinterpret_cast<const UnalignedVec8*>(p);
+}
+[[gnu::always_inline]] inline UnalignedVec8& vec_at(float* p) {
+  return *reinterpret_cast<UnalignedVec8*>(p);
+}
+
+template <int64_t Rows>
+[[gnu::always_inline]] inline void score_tile(const float* const* q, const float* kt,
+                                              int64_t stride, int64_t d0, int64_t d1, int64_t t0,
+                                              float scale, float* s) {
+  Vec8 acc[Rows][kVecs] = {};
+  for (int64_t d = d0; d < d1; ++d) {
+    Vec8 k[kVecs];
+    for (int64_t c = 0; c < kVecs; ++c) k[c] = vec_at(kt + d * stride + t0 + 8 * c);
+    for (int64_t r = 0; r < Rows; ++r) {
+      const float qd = q[r][d];
+      for (int64_t c = 0; c < kVecs; ++c) acc[r][c] += qd * k[c];
+    }
+  }
+  for (int64_t r = 0; r < Rows; ++r) {
+    for (int64_t c = 0; c < kVecs; ++c) vec_at(s + r * stride + t0 + 8 * c) = scale * acc[r][c];
+  }
+}
+
+template <int64_t Rows>
+[[gnu::always_inline]] inline void score_rows(const float* const* q, const float* kt,
+                                              int64_t stride, int64_t d0, int64_t d1, int64_t keys,
+                                              float scale, float* s) {
+  for (int64_t t0 = 0; t0 < keys; t0 += kTileCols) {
+    score_tile<Rows>(q, kt, stride, d0, d1, t0, scale, s);
+  }
+}
+
+template <int64_t Rows>
+[[gnu::always_inline]] inline void context_tile(const float* p, int64_t stride, const float* v,
+                                                int64_t dh, int64_t t0, int64_t t1, int64_t d0,
+                                                float scale, float* c) {
+  Vec8 acc[Rows][kVecs] = {};
+  for (int64_t t = t0; t < t1; ++t) {
+    Vec8 x[kVecs];
+    for (int64_t j = 0; j < kVecs; ++j) x[j] = vec_at(v + t * dh + d0 + 8 * j);
+    for (int64_t r = 0; r < Rows; ++r) {
+      const float pt = p[r * stride + t];
+      for (int64_t j = 0; j < kVecs; ++j) acc[r][j] += pt * x[j];
+    }
+  }
+  for (int64_t r = 0; r < Rows; ++r) {
+    for (int64_t j = 0; j < kVecs; ++j) vec_at(c + r * dh + d0 + 8 * j) = scale * acc[r][j];
+  }
+}
+
+template <int64_t Rows>
+[[gnu::always_inline]] inline void context_rows(const float* p, int64_t stride, const float* v,
+                                                int64_t dh, int64_t t0, int64_t t1, float scale,
+                                                float* c) {
+  int64_t d0 = 0;
+  for (; d0 + kTileCols <= dh; d0 += kTileCols) {
+    context_tile<Rows>(p, stride, v, dh, t0, t1, d0, scale, c);
+  }
+  // The columns past the last whole tile, one sum at a time.
+  for (int64_t r = 0; r < Rows; ++r) {
+    for (int64_t d = d0; d < dh; ++d) {
+      float acc = 0.0f;
+      for (int64_t t = t0; t < t1; ++t) acc += p[r * stride + t] * v[t * dh + d];
+      c[r * dh + d] = scale * acc;
+    }
+  }
+}
+
+}  // namespace
+
+// Cloned for AVX2, where a Vec8 is one register and a tile's 8 accumulators, 2 key (or value)
+// vectors and a broadcast fit the 16 registers.
+[[gnu::target_clones("arch=x86-64-v3", "default")]] void score_products(
+    int64_t rows, const float* const* q, const float* kt, int64_t stride, int64_t d0, int64_t d1,
+    int64_t keys, float scale, float* s) {
+  switch (rows) {
+    case 1:
+      return score_rows<1>(q, kt, stride, d0, d1, keys, scale, s);
+    case 2:
+      return score_rows<2>(q, kt, stride, d0, d1, keys, scale, s);
+    case 3:
+      return score_rows<3>(q, kt, stride, d0, d1, keys, scale, s);
+    default:
+      return score_rows<kTileRows>(q, kt, stride, d0, d1, keys, scale, s);
+  }
+}
+
+[[gnu::target_clones("arch=x86-64-v3", "default")]] void context_products(
+    int64_t rows, const float* p, int64_t stride, const float* v, int64_t dh, int64_t t0,
+    int64_t t1, float scale, float* c) {
+  switch (rows) {
+    case 1:
+      return context_rows<1>(p, stride, v, dh, t0, t1, scale, c);
+    case 2:
+      return context_rows<2>(p, stride, v, dh, t0, t1, scale, c);
+    case 3:
+      return context_rows<3>(p, stride, v, dh, t0, t1, scale, c);
+    default:
+      return context_rows<kTileRows>(p, stride, v, dh, t0, t1, scale, c);
+  }
+}
+
+}  // namespace qtx::cpu
