@@ -1,24 +1,11 @@
 #include "engine/cpu/attention_products.h"
 
+#include "engine/cpu/vec8.h"
+
 namespace qtx::cpu {
 namespace {
 
-// Eight floats as one value (GCC vector extension): an AVX2 register in the AVX2 clone, two
-// SSE registers in the baseline one. Accumulators are vectors along the columns, the layout
-// that keeps a whole tile in registers.
-using Vec8 = float __attribute__((vector_size(32)));
-// The same, for loads from and stores to floats at any address.
-using UnalignedVec8 = float __attribute__((vector_size(32), aligned(4), may_alias));
 constexpr int64_t kVecs = kTileCols / 8;
-
-// A plain vector load or store (memcpy makes GCC copy through the stack in 16-byte pieces,
-// and the 32-byte reload of those stalls store forwarding).
-[[gnu::always_inline]] inline const UnalignedVec8& vec_at(const float* p) {
-  return *reinterpret_cast<const UnalignedVec8*>(p);
-}
-[[gnu::always_inline]] inline UnalignedVec8& vec_at(float* p) {
-  return *reinterpret_cast<UnalignedVec8*>(p);
-}
 
 template <int64_t Rows>
 [[gnu::always_inline]] inline void score_tile(const float* const* q, const float* kt,

@@ -3,35 +3,36 @@
 #include <algorithm>
 #include <cmath>
 
+#include "engine/cpu/vec8.h"
 #include "engine/cpu/vector_math.h"
 
 namespace qtx::cpu {
 namespace {
 
+static_assert(kSoftmaxLanes == 8, "one Vec8 of lanes");
+
 // The largest visible score, or -inf when no key is visible.
 [[gnu::always_inline]] inline float visible_max(const float* s, const float* hidden, int64_t n) {
-  float lanes[kSoftmaxLanes];
-  std::fill(lanes, lanes + kSoftmaxLanes, -INFINITY);
+  Vec8 lanes = {-INFINITY, -INFINITY, -INFINITY, -INFINITY,
+                -INFINITY, -INFINITY, -INFINITY, -INFINITY};
   const int64_t whole = n - n % kSoftmaxLanes;
   for (int64_t t = 0; t < whole; t += kSoftmaxLanes) {
-    for (int64_t j = 0; j < kSoftmaxLanes; ++j) {
-      const float v = s[t + j] + hidden[t + j];
-      lanes[j] = lanes[j] > v ? lanes[j] : v;
-    }
+    const Vec8 v = vec_at(s + t) + vec_at(hidden + t);
+    lanes = lanes > v ? lanes : v;
   }
-  for (int64_t t = whole; t < n; ++t) lanes[0] = std::max(lanes[0], s[t] + hidden[t]);
-  return *std::max_element(lanes, lanes + kSoftmaxLanes);
+  float max = lanes[0];
+  for (int64_t t = whole; t < n; ++t) max = std::max(max, s[t] + hidden[t]);
+  for (int64_t j = 1; j < kSoftmaxLanes; ++j) max = std::max(max, lanes[j]);
+  return max;
 }
 
 [[gnu::always_inline]] inline float lane_sum(const float* s, int64_t n) {
-  float lanes[kSoftmaxLanes] = {};
+  Vec8 lanes = {};
   const int64_t whole = n - n % kSoftmaxLanes;
-  for (int64_t t = 0; t < whole; t += kSoftmaxLanes) {
-    for (int64_t j = 0; j < kSoftmaxLanes; ++j) lanes[j] += s[t + j];
-  }
-  for (int64_t t = whole; t < n; ++t) lanes[0] += s[t];
-  float total = 0.0f;
-  for (float lane : lanes) total += lane;
+  for (int64_t t = 0; t < whole; t += kSoftmaxLanes) lanes += vec_at(s + t);
+  float total = lanes[0];
+  for (int64_t t = whole; t < n; ++t) total += s[t];
+  for (int64_t j = 1; j < kSoftmaxLanes; ++j) total += lanes[j];
   return total;
 }
 
