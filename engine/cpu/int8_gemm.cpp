@@ -49,11 +49,12 @@ Int8Gemm::Int8Gemm(const Int8Weight& w, const Int8LinearSpec& spec, Int8Kernel k
       activation_(spec.activation),
       rowsum_(weight_row_sums(w)) {
   check_codes(w, what);
-  if (kernel_ == Int8Kernel::kOneDnn) {
+  if (kernel_ == Int8Kernel::kOneDnn && is_static_) {
     const DnnlDequantization d =
         fused_dequantization(w, static_input_, bias_, rowsum_, activation_);
-    dnnl_ = std::make_unique<DnnlInt8Matmul>(w.codes, w.n, w.k, signed_input_,
-                                             is_static_ ? &d : nullptr);
+    dnnl_ = std::make_unique<DnnlInt8Matmul>(w.codes, w.n, w.k, signed_input_, &d);
+  } else if (kernel_ == Int8Kernel::kOneDnn) {
+    dnnl_ = std::make_unique<DnnlInt8Matmul>(w.codes, w.n, w.k, signed_input_, nullptr);
   } else if (kernel_ == Int8Kernel::kAvx2) {
     if (!Avx2Int8Gemm::supported()) {
       throw Error(ErrorCode::kUnsupported, what + ": this CPU has no AVX2");
