@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 
+#include "engine/cpu/vec8.h"
 #include "qtx/error.h"
 
 namespace qtx::cpu {
@@ -63,22 +63,17 @@ void fake_quantize_tensor(const fb::QuantParamsT& q, const std::string& what, Te
 
 namespace {
 
-// 8 floats in one vector (GCC's vector extension: AVX2 registers in the clone below, two SSE
-// ones in the baseline build).
-typedef float Float8 __attribute__((vector_size(32)));
-
 // min(0, min x) and max(0, max x), NaN ignored, as `lo = x < lo ? x : lo` in order would give:
 // min and max are exact, so a scan in 8 independent lanes finds the same values. Written with
-// vector types because the compiler does not vectorise a running float min by itself (it
-// would need -ffinite-math-only). Cloned for AVX2.
+// Vec8 because GCC does not vectorise a running float min by itself (it would need
+// -ffinite-math-only). Cloned for AVX2.
 [[gnu::target_clones("arch=x86-64-v3", "default")]] void row_range(const float* x, int64_t n,
                                                                    float& lo, float& hi) {
   constexpr int64_t kLanes = 8;
-  Float8 lane_lo = {}, lane_hi = {};
+  Vec8 lane_lo = {}, lane_hi = {};
   const int64_t body = n / kLanes * kLanes;
   for (int64_t i = 0; i < body; i += kLanes) {
-    Float8 v;
-    std::memcpy(&v, x + i, sizeof v);
+    const Vec8 v = vec_at(x + i);
     lane_lo = v < lane_lo ? v : lane_lo;
     lane_hi = v > lane_hi ? v : lane_hi;
   }
