@@ -18,7 +18,11 @@
 //   oneDNN's GELU/tanh approximations are not qtx's (both within ~2e-7 absolute). So y is
 //   within a few float roundings of the reference's (relative to |raw| * s + |zx * rowsum| * s
 //   + |b|), and a fake-quantized y within ONE quantization step (a value near a rounding tie
-//   may round to the neighbouring code; int8_linear_test.cpp measures both).
+//   may round to the neighbouring code; int8_linear_test.cpp measures both: 5 codes of 825k
+//   one step off on AVX2). oneDNN 2.6 also takes a src zero point as an attribute, which would
+//   keep the sums exact; folding it into the bias instead leaves oneDNN the plain u8/s8 matmul
+//   every one of its int8 kernels implements, with nothing to compensate per call, for an
+//   error far below a quantization step.
 //
 // Which kernel (int8_kernel.h): oneDNN where it multiplies with VNNI or AMX (vpdpbusd
 // accumulates in int32 and cannot saturate). On AVX2 or AVX-512 without VNNI oneDNN 2.6
