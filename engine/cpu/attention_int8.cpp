@@ -6,8 +6,10 @@
 
 #include "engine/cpu/attention_operands.h"
 #include "engine/cpu/attention_products.h"
+#include "engine/cpu/attention_products_avx2.h"
 #include "engine/cpu/masked_softmax.h"
 #include "engine/cpu/parallel_for.h"
+#include "qtx/error.h"
 
 namespace qtx::cpu {
 namespace {
@@ -83,24 +85,34 @@ struct Plan {
   const AttentionRule& rule;
   const AttentionGrids& grids;
   Reduction scores, context;
+  // kCodePairs for an integer product when the AVX2 kernel sums it, else kFloat.
+  ProductForm scores_form, context_form;
 };
 
-// Per-thread scratch of one row tile: scores (then probabilities, then their codes) and
-// contexts with their int32 sums, and the current batch row's mask as 1/0 (visible) and
-// 0/-inf (hidden) floats for masked_softmax.
+ProductForm form_of(const Reduction& red, bool avx2) {
+  return red.integer && avx2 ? ProductForm::kCodePairs : ProductForm::kFloat;
+}
+
+// Per-thread scratch of one row tile: scores (then probabilities, then their codes, also as
+// int16 for the AVX2 kernel) and contexts with their int32 sums, and the current batch row's
+// mask as 1/0 (visible) and 0/-inf (hidden) floats for masked_softmax.
 struct TileScratch {
-  explicit TileScratch(const AttentionShape& shape)
+  TileScratch(const AttentionShape& shape, int64_t context_columns)
       : stride(padded_keys(shape.total)),
+        context_stride(context_columns),
         scores(static_cast<size_t>(kTileRows * stride)),
         score_sums(scores.size()),
-        context(static_cast<size_t>(kTileRows * shape.dh)),
+        probs_codes(scores.size()),
+        context(static_cast<size_t>(kTileRows * context_columns)),
         context_sums(context.size()),
         visible(static_cast<size_t>(shape.total)),
         hidden(visible.size()) {}
 
   int64_t stride;
+  int64_t context_stride;
   std::vector<float> scores;
   std::vector<int32_t> score_sums;
+  std::vector<int16_t> probs_codes;
   std::vector<float> context;
   std::vector<int32_t> context_sums;
   std::vector<float> visible;
@@ -158,19 +170,60 @@ struct RowTile {
   AttentionDumps dumps;  // this (batch, head)'s [S, T] rows, or nullptr
 };
 
-void attend_rows(const Plan& plan, const HeadOperands& ops, const RowTile& tile,
-                 TileScratch& scratch) {
-  const AttentionShape& shape = plan.shape;
-  const int64_t past = shape.total - shape.seq, dh = shape.dh, stride = scratch.stride;
-  // Causal rows see more keys as they go, so the last row sees the most.
-  const int64_t n_max = plan.rule.causal ? past + tile.first + tile.rows : shape.total;
+// The tile's scores over its first n_max keys, into scratch.scores.
+void compute_scores(const Plan& plan, const HeadOperands& ops, const RowTile& tile, int64_t n_max,
+                    TileScratch& scratch) {
+  const int64_t stride = scratch.stride;
+  float* scores = scratch.scores.data();
+  if (plan.scores_form == ProductForm::kCodePairs) {
+    const int16_t* q[kTileRows];
+    for (int64_t r = 0; r < tile.rows; ++r) q[r] = ops.query_codes(tile.first + r);
+    score_products_avx2(tile.rows, q, ops.key_pairs(), stride, ops.dh_pairs(), n_max,
+                        plan.scores.factor, scores);
+    return;
+  }
   const float* q[kTileRows];
   for (int64_t r = 0; r < tile.rows; ++r) q[r] = ops.query(tile.first + r);
-  float* scores = scratch.scores.data();
-  reduce(plan.scores, dh, {tile.rows, n_max, stride}, scores, scratch.score_sums.data(),
+  reduce(plan.scores, plan.shape.dh, {tile.rows, n_max, stride}, scores, scratch.score_sums.data(),
          [&](int64_t d0, int64_t d1, float scale) {
            score_products(tile.rows, q, ops.keys_t(), stride, d0, d1, n_max, scale, scores);
          });
+}
+
+// The tile's contexts from the weights in scratch.scores (their first n_max columns), into
+// scratch.context.
+void compute_context(const Plan& plan, const HeadOperands& ops, const RowTile& tile, int64_t n_max,
+                     TileScratch& scratch) {
+  const int64_t stride = scratch.stride, dh = plan.shape.dh;
+  const float* weights = scratch.scores.data();
+  float* context = scratch.context.data();
+  if (plan.context_form == ProductForm::kCodePairs) {
+    // The codes as int16, one more zero when n_max is odd to fill the last pair.
+    const int64_t pairs = (n_max + 1) / 2;
+    int16_t* codes = scratch.probs_codes.data();
+    for (int64_t r = 0; r < tile.rows; ++r) {
+      for (int64_t t = 0; t < n_max; ++t) {
+        codes[r * stride + t] = static_cast<int16_t>(weights[r * stride + t]);
+      }
+      codes[r * stride + n_max] = 0;
+    }
+    context_products_avx2(tile.rows, codes, stride, ops.value_pairs(), ops.value_columns(), pairs,
+                          plan.context.factor, context);
+    return;
+  }
+  reduce(plan.context, n_max, {tile.rows, dh, dh}, context, scratch.context_sums.data(),
+         [&](int64_t t0, int64_t t1, float scale) {
+           context_products(tile.rows, weights, stride, ops.values(), dh, t0, t1, scale, context);
+         });
+}
+
+void attend_rows(const Plan& plan, const HeadOperands& ops, const RowTile& tile,
+                 TileScratch& scratch) {
+  const AttentionShape& shape = plan.shape;
+  const int64_t past = shape.total - shape.seq, dh = shape.dh;
+  // Causal rows see more keys as they go, so the last row sees the most.
+  const int64_t n_max = plan.rule.causal ? past + tile.first + tile.rows : shape.total;
+  compute_scores(plan, ops, tile, n_max, scratch);
   bool seen[kTileRows];
   for (int64_t r = 0; r < tile.rows; ++r) {
     const int64_t i = tile.first + r;
@@ -178,31 +231,47 @@ void attend_rows(const Plan& plan, const HeadOperands& ops, const RowTile& tile,
     AttentionDumps row_dumps;
     if (tile.dumps.scores) row_dumps.scores = tile.dumps.scores + i * shape.total;
     if (tile.dumps.probs) row_dumps.probs = tile.dumps.probs + i * shape.total;
-    seen[r] = form_probabilities(plan, scratch, n, n_max, scores + r * stride, row_dumps);
+    seen[r] = form_probabilities(plan, scratch, n, n_max,
+                                 scratch.scores.data() + r * scratch.stride, row_dumps);
   }
-  float* context = scratch.context.data();
-  reduce(plan.context, n_max, {tile.rows, dh, dh}, context, scratch.context_sums.data(),
-         [&](int64_t t0, int64_t t1, float scale) {
-           context_products(tile.rows, scores, stride, ops.values(), dh, t0, t1, scale, context);
-         });
+  compute_context(plan, ops, tile, n_max, scratch);
   for (int64_t r = 0; r < tile.rows; ++r) {
     float* o = tile.out + r * tile.row_stride;
     // A query with no visible key is padding: its context is exactly zero, whatever V holds.
     if (seen[r]) {
-      std::copy_n(context + r * dh, dh, o);
+      std::copy_n(scratch.context.data() + r * scratch.context_stride, dh, o);
     } else {
       std::fill(o, o + dh, 0.0f);
     }
   }
 }
 
+bool use_avx2(Int8AttentionProducts products) {
+  switch (products) {
+    case Int8AttentionProducts::kFloatBlocks:
+      return false;
+    case Int8AttentionProducts::kAvx2Pairs:
+      if (!avx2_products_supported()) {
+        throw Error(ErrorCode::kUnsupported, "int8 attention: this CPU has no AVX2");
+      }
+      return true;
+    case Int8AttentionProducts::kAuto:
+      break;
+  }
+  return avx2_products_supported();
+}
+
 }  // namespace
 
 void attention_int8(const float* q, KvView keys, KvView values, const int32_t* mask,
                     const AttentionShape& shape, const AttentionRule& rule,
-                    const AttentionGrids& grids, AttentionDumps dumps, int threads, float* out) {
-  const Plan plan{shape, rule, grids, score_reduction(rule, grids, shape.dh),
-                  context_reduction(grids, shape.total)};
+                    const AttentionGrids& grids, AttentionDumps dumps, int threads, float* out,
+                    Int8AttentionProducts products) {
+  const Reduction scores = score_reduction(rule, grids, shape.dh);
+  const Reduction context = context_reduction(grids, shape.total);
+  const bool avx2 = use_avx2(products);
+  const Plan plan{
+      shape, rule, grids, scores, context, form_of(scores, avx2), form_of(context, avx2)};
   const int64_t row = shape.heads * shape.dh;
   const int64_t per_pair = shape.seq * shape.total;
   const int64_t work_per_pair = per_pair * shape.dh;
@@ -211,10 +280,12 @@ void attention_int8(const float* q, KvView keys, KvView values, const int32_t* m
   // (batch, head) pairs are independent: each writes its own columns of `out`.
   parallel_for(shape.batch * shape.heads, threads, min_pairs, [&](int64_t begin, int64_t end) {
     // Codes only where a product is integer: a lone quantized operand multiplies as floats.
-    const bool qk = plan.scores.integer, pv = plan.context.integer;
     HeadOperands ops(shape,
-                     {qk ? grids.q : nullptr, qk ? grids.k : nullptr, pv ? grids.v : nullptr});
-    TileScratch scratch(shape);
+                     {scores.integer ? grids.q : nullptr, scores.integer ? grids.k : nullptr,
+                      context.integer ? grids.v : nullptr},
+                     plan.scores_form, plan.context_form);
+    TileScratch scratch(
+        shape, plan.context_form == ProductForm::kCodePairs ? ops.value_columns() : shape.dh);
     for (int64_t pair = begin; pair < end; ++pair) {
       const int64_t b = pair / shape.heads, h = pair % shape.heads;
       ops.load({q + b * shape.seq * row + h * shape.dh, row,

@@ -12,12 +12,14 @@
 // Codes are recovered from the (on-grid) float operands with quantize_code. A query with no
 // visible key gets a zero context, as in the float kernel.
 //
-// Speed: both products run as the float kernel's register tiles (attention_products.h), on
-// codes held in floats: a product of codes is an integer below 2^24 in magnitude, and the
-// tiles sum blocks of terms short enough that every partial sum stays below 2^24, so each
-// block's float sum is the exact integer (one block up to head dims and key counts of about
-// 258 for u8 x u8 codes), added to the int32 sum. The integer results are bit for bit those of
-// int32 loops, whatever the tiling, the ISA or the thread count.
+// Speed: each (batch, head)'s codes are recovered once and laid out for register-tiled
+// products. On AVX2 CPUs the integer products run as int16 multiply-adds (vpmaddwd, two
+// products per int32 lane; attention_products_avx2.h). Elsewhere they run as the float
+// kernel's tiles (attention_products.h) on codes held in floats: a product of codes is an
+// integer below 2^24 in magnitude, and blocks of terms short enough that every partial sum
+// stays below 2^24 sum exactly in float (one block up to about 258 terms for u8 x u8 codes),
+// each added to the int32 sum. Either way the results are bit for bit those of int32 loops,
+// whatever the tiling, the ISA or the thread count.
 #pragma once
 
 #include <cstdint>
@@ -47,8 +49,14 @@ struct AttentionDumps {
 // |code - zero_point| <= 383 on every grid (qtx.fbs), and 383 * 383 * 8192 < 2^31.
 inline constexpr int64_t kMaxInt8AttentionKeys = 8192;
 
+// Which kernel sums the integer products; both give the same bits. kAuto: AVX2's int16
+// multiply-adds (attention_products_avx2.h) where the CPU has AVX2, else the float tiles in
+// exact blocks. Tests force each; kAvx2Pairs on a CPU without AVX2 is kUnsupported.
+enum class Int8AttentionProducts { kAuto, kFloatBlocks, kAvx2Pairs };
+
 void attention_int8(const float* q, KvView keys, KvView values, const int32_t* mask,
                     const AttentionShape& shape, const AttentionRule& rule,
-                    const AttentionGrids& grids, AttentionDumps dumps, int threads, float* out);
+                    const AttentionGrids& grids, AttentionDumps dumps, int threads, float* out,
+                    Int8AttentionProducts products = Int8AttentionProducts::kAuto);
 
 }  // namespace qtx::cpu

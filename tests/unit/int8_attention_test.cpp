@@ -16,6 +16,7 @@
 
 #include "engine/cpu/attention_int8.h"
 #include "engine/cpu/attention_operands.h"
+#include "engine/cpu/attention_products_avx2.h"
 #include "engine/cpu/masked_softmax.h"
 #include "engine/cpu/quantize.h"
 #include "engine/ops/attention.h"
@@ -221,7 +222,8 @@ class Naive {
 
 // The kernel; keys and values through the KV cache's layout (capacity T + 3) when there is a
 // past, as the op passes them.
-Result run_kernel(const Case& c, const Inputs& in, int threads, bool dump) {
+Result run_kernel(const Case& c, const Inputs& in, int threads, bool dump,
+                  cpu::Int8AttentionProducts products = cpu::Int8AttentionProducts::kAuto) {
   const int64_t total = total_of(c), h = c.heads * c.dh;
   Result r{std::vector<float>(in.q.size(), NAN), {}, {}};
   if (dump) {
@@ -252,7 +254,7 @@ Result run_kernel(const Case& c, const Inputs& in, int threads, bool dump) {
   const cpu::AttentionDumps dumps{dump ? r.scores.data() : nullptr,
                                   dump ? r.probs.data() : nullptr};
   cpu::attention_int8(in.q.data(), keys, values, in.mask.data(), shape, rule_of(c),
-                      c.grids.pointers(), dumps, threads, r.out.data());
+                      c.grids.pointers(), dumps, threads, r.out.data(), products);
   return r;
 }
 
@@ -295,6 +297,14 @@ const Case kCases[] = {
     {"float v, dyadic probs", 2, 7, 0, 2, 24, true, false, Padding::kLeft, kFloatV},
 };
 
+// The integer products of this CPU: float tiles in exact blocks everywhere, AVX2 pairs where
+// it runs them.
+std::vector<cpu::Int8AttentionProducts> products_here() {
+  std::vector<cpu::Int8AttentionProducts> products = {cpu::Int8AttentionProducts::kFloatBlocks};
+  if (cpu::avx2_products_supported()) products.push_back(cpu::Int8AttentionProducts::kAvx2Pairs);
+  return products;
+}
+
 TEST(Int8AttentionKernel, EqualsNaiveContractBitForBit) {
   uint32_t seed = 1;
   for (const Case& c : kCases) {
@@ -302,11 +312,16 @@ TEST(Int8AttentionKernel, EqualsNaiveContractBitForBit) {
     const Inputs in = inputs_of(c, seed);
     seed += 3;
     const Result want = Naive(c, in).run();
-    const Result got = run_kernel(c, in, 1, true);
-    expect_bits_equal(got.out, want.out, "context");
-    expect_bits_equal(got.scores, want.scores, "scores dump");
-    expect_bits_equal(got.probs, want.probs, "probs dump");
-    expect_bits_equal(run_kernel(c, in, 2, false).out, want.out, "context on 2 threads");
+    for (cpu::Int8AttentionProducts products : products_here()) {
+      SCOPED_TRACE(products == cpu::Int8AttentionProducts::kAvx2Pairs ? "AVX2 pairs"
+                                                                      : "float blocks");
+      const Result got = run_kernel(c, in, 1, true, products);
+      expect_bits_equal(got.out, want.out, "context");
+      expect_bits_equal(got.scores, want.scores, "scores dump");
+      expect_bits_equal(got.probs, want.probs, "probs dump");
+      expect_bits_equal(run_kernel(c, in, 2, false, products).out, want.out,
+                        "context on 2 threads");
+    }
   }
 }
 
