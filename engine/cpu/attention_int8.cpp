@@ -112,7 +112,7 @@ struct TileScratch {
   int64_t context_stride;
   std::vector<float> scores;
   std::vector<int32_t> score_sums;
-  std::vector<int16_t> probs_codes;
+  std::vector<int16_t> probs_codes;  // [kTileRows][stride]
   std::vector<float> context;
   std::vector<int32_t> context_sums;
   std::vector<float> visible;
@@ -134,11 +134,12 @@ void dump_row(const float* row, int64_t n, int64_t total, float* dst) {
   std::fill(dst + n, dst + total, 0.0f);
 }
 
-// Scores -> what PV multiplies, in place over one row's n visible-or-hidden keys, zeros up to
-// n_max (the tile's longest row): fake-quantized scores, softmax, fake-quantized probs, their
-// codes when PV is integer. False when no key is visible (the row is then all zeros).
+// Scores -> what PV multiplies, over one row's n visible-or-hidden keys, zeros up to n_max
+// (the tile's longest row): fake-quantized scores, softmax, fake-quantized probs, their codes
+// when PV is integer; in place, or as int16 into `codes` (and one more zero, to fill the last
+// pair) for the AVX2 kernel. False when no key is visible (the row is then all zeros).
 bool form_probabilities(const Plan& plan, const TileScratch& scratch, int64_t n, int64_t n_max,
-                        float* row, AttentionDumps dumps) {
+                        float* row, int16_t* codes, AttentionDumps dumps) {
   const AttentionGrids& g = plan.grids;
   const int64_t total = plan.shape.total;
   dump_row(row, n, total, dumps.scores);
@@ -153,7 +154,10 @@ bool form_probabilities(const Plan& plan, const TileScratch& scratch, int64_t n,
   // round(k * (1 + a) * (1 + b)) = k (|a|, |b| <= 2^-24, |k| <= 383; a = 0 where k * sp is
   // subnormal, a whole number of the smallest subnormal; k >= 1 needs sp <= 2p, so k * sp
   // cannot overflow). So one division per probability, not two.
-  if (plan.context.integer) {
+  if (plan.context_form == ProductForm::kCodePairs) {
+    centred_codes(*g.probs, row, n_max, codes);
+    codes[n_max] = 0;
+  } else if (plan.context.integer) {
     centred_codes(*g.probs, row, n, row);
   } else {
     fake_quantize(*g.probs, row, n);
@@ -190,25 +194,16 @@ void compute_scores(const Plan& plan, const HeadOperands& ops, const RowTile& ti
          });
 }
 
-// The tile's contexts from the weights in scratch.scores (their first n_max columns), into
-// scratch.context.
+// The tile's contexts from the weights in scratch.scores or scratch.probs_codes (their first
+// n_max columns), into scratch.context.
 void compute_context(const Plan& plan, const HeadOperands& ops, const RowTile& tile, int64_t n_max,
                      TileScratch& scratch) {
   const int64_t stride = scratch.stride, dh = plan.shape.dh;
   const float* weights = scratch.scores.data();
   float* context = scratch.context.data();
   if (plan.context_form == ProductForm::kCodePairs) {
-    // The codes as int16, one more zero when n_max is odd to fill the last pair.
-    const int64_t pairs = (n_max + 1) / 2;
-    int16_t* codes = scratch.probs_codes.data();
-    for (int64_t r = 0; r < tile.rows; ++r) {
-      for (int64_t t = 0; t < n_max; ++t) {
-        codes[r * stride + t] = static_cast<int16_t>(weights[r * stride + t]);
-      }
-      codes[r * stride + n_max] = 0;
-    }
-    context_products_avx2(tile.rows, codes, stride, ops.value_pairs(), ops.value_columns(), pairs,
-                          plan.context.factor, context);
+    context_products_avx2(tile.rows, scratch.probs_codes.data(), stride, ops.value_pairs(),
+                          ops.value_columns(), (n_max + 1) / 2, plan.context.factor, context);
     return;
   }
   reduce(plan.context, n_max, {tile.rows, dh, dh}, context, scratch.context_sums.data(),
@@ -231,8 +226,9 @@ void attend_rows(const Plan& plan, const HeadOperands& ops, const RowTile& tile,
     AttentionDumps row_dumps;
     if (tile.dumps.scores) row_dumps.scores = tile.dumps.scores + i * shape.total;
     if (tile.dumps.probs) row_dumps.probs = tile.dumps.probs + i * shape.total;
-    seen[r] = form_probabilities(plan, scratch, n, n_max,
-                                 scratch.scores.data() + r * scratch.stride, row_dumps);
+    seen[r] =
+        form_probabilities(plan, scratch, n, n_max, scratch.scores.data() + r * scratch.stride,
+                           scratch.probs_codes.data() + r * scratch.stride, row_dumps);
   }
   compute_context(plan, ops, tile, n_max, scratch);
   for (int64_t r = 0; r < tile.rows; ++r) {

@@ -80,6 +80,12 @@ template <class Code>
   codes_of(g, x, n, out);
 }
 
+[[gnu::target_clones("arch=x86-64-v3", "default")]] void centred_codes(const QuantGrid& g,
+                                                                       const float* x, int64_t n,
+                                                                       int16_t* out) {
+  codes_of(g, x, n, out);
+}
+
 int32_t max_centred_code(const QuantGrid& g) {
   return std::max(g.qmax - g.zero_point, g.zero_point - g.qmin);
 }

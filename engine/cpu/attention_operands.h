@@ -12,8 +12,10 @@
 
 namespace qtx::cpu {
 
-// out[i] = quantize_code(x[i], g) - g.zero_point, for i < n (out may be x).
+// out[i] = quantize_code(x[i], g) - g.zero_point, for i < n (out may be x); as int16 too
+// (|code - zero_point| <= 383 fits).
 void centred_codes(const QuantGrid& g, const float* x, int64_t n, float* out);
+void centred_codes(const QuantGrid& g, const float* x, int64_t n, int16_t* out);
 
 // The largest |code - zero_point| of grid g.
 int32_t max_centred_code(const QuantGrid& g);
