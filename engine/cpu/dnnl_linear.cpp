@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "engine/cpu/dnnl_eltwise.h"
+#include "engine/cpu/scratch_pool.h"
 #include "oneapi/dnnl/dnnl.hpp"
 #include "qtx/error.h"
 
@@ -17,6 +18,8 @@ using tag = dnnl::memory::format_tag;
 
 struct DnnlEngine::Impl {
   dnnl::engine engine{dnnl::engine::kind::cpu, 0};
+  // Every primitive on this engine runs in user-scratchpad mode and draws from here.
+  mutable ScratchPool scratch;
 };
 
 DnnlEngine::DnnlEngine() : impl_(std::make_unique<Impl>()) {}
@@ -116,7 +119,8 @@ void DnnlLinear::run(const float* x, int64_t m, float* y) const {
     dnnl::stream stream(im.engine);
     const dnnl::memory src({{m, im.k}, dt::f32, tag::ab}, im.engine, const_cast<float*>(x));
     const dnnl::memory dst({{m, im.n}, dt::f32, tag::ab}, im.engine, y);
-    const dnnl::memory scratch(c->scratch, im.engine);
+    const ScratchPool::Lease lease = im.owner->impl().scratch.acquire(c->scratch.get_size());
+    const dnnl::memory scratch(c->scratch, im.engine, lease.data());
     std::unordered_map<int, dnnl::memory> args{
         {DNNL_ARG_SRC, src},
         {DNNL_ARG_WEIGHTS, c->packed ? im.weights : im.plain},
