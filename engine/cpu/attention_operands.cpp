@@ -30,16 +30,15 @@ template <class Code>
   }
 }
 
-// Rows i < count of x (rows x_stride apart, dh codes each) as int16 codes, rows out_stride
-// apart.
+// Rows i < rows of x (x_stride apart, dh codes each) as int16 codes, out_stride apart.
 [[gnu::target_clones("arch=x86-64-v3", "default")]] void load_code_rows(
-    const QuantGrid& g, const float* x, int64_t x_stride, int64_t count, int64_t dh,
+    const QuantGrid& g, const float* x, int64_t x_stride, int64_t rows, int64_t dh,
     int64_t out_stride, int16_t* out) {
-  for (int64_t i = 0; i < count; ++i) codes_of(g, x + i * x_stride, dh, out + i * out_stride);
+  for (int64_t i = 0; i < rows; ++i) codes_of(g, x + i * x_stride, dh, out + i * out_stride);
 }
 
 // Keys as [pairs][stride][2] code pairs, kTileCols keys at a time: their codes into `block`
-// ([kTileCols][2 * pairs], its padding zero), then each pair of the block's keys as 16
+// ([kTileCols][2 * pairs], a zero after an odd dh), then each pair of the block's keys as 16
 // adjacent pairs, one 64-byte line, instead of one line per pair and key.
 [[gnu::target_clones("arch=x86-64-v3", "default")]] void load_key_pairs(
     const QuantGrid& g, const float* keys, int64_t key_stride, int64_t total, int64_t dh,
@@ -47,7 +46,10 @@ template <class Code>
   const int64_t row = 2 * ((dh + 1) / 2);
   for (int64_t t0 = 0; t0 < total; t0 += kTileCols) {
     const int64_t n = std::min(kTileCols, total - t0);
-    for (int64_t t = 0; t < n; ++t) codes_of(g, keys + (t0 + t) * key_stride, dh, block + t * row);
+    for (int64_t t = 0; t < n; ++t) {
+      codes_of(g, keys + (t0 + t) * key_stride, dh, block + t * row);
+      if (row > dh) block[t * row + dh] = 0;
+    }
     for (int64_t j = 0; 2 * j < row; ++j) {
       int16_t* out = pairs + (j * stride + t0) * 2;
       for (int64_t t = 0; t < n; ++t) std::memcpy(out + 2 * t, block + t * row + 2 * j, 4);

@@ -1,7 +1,8 @@
-// The operands of one (batch, head)'s attention products (attention_products.h), gathered
-// from the strided inputs: each either as its centred integer codes (code - zero_point, held
-// exactly in floats) when it has a grid, or as its float values. Codes are recovered from the
-// on-grid floats as the INT8 contract says (quantize_code), once per operand element.
+// The operands of one (batch, head)'s attention products, gathered from the strided inputs:
+// each as its centred integer codes (code - zero_point) when it has a grid, held exactly in
+// floats (attention_products.h) or as int16 pairs (attention_products_avx2.h), else as its
+// float values. Codes are recovered from the on-grid floats as the INT8 contract says
+// (quantize_code), once per operand element.
 #pragma once
 
 #include <cstdint>
