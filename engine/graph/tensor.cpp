@@ -29,14 +29,22 @@ std::string shape_string(const Shape& shape) {
   return s + "]";
 }
 
-Tensor::Tensor(DType dtype, Shape shape) : dtype_(dtype), shape_(std::move(shape)) {
+Tensor::Tensor(DType dtype, Shape shape) : Tensor(uninitialized(dtype, std::move(shape))) {
+  std::memset(data_, 0, nbytes());
+}
+
+Tensor Tensor::uninitialized(DType dtype, Shape shape) {
   constexpr size_t kAlign = 64;
-  const size_t bytes = (nbytes() + kAlign - 1) / kAlign * kAlign;
+  Tensor t;
+  t.dtype_ = dtype;
+  t.shape_ = std::move(shape);
+  const size_t bytes = (t.nbytes() + kAlign - 1) / kAlign * kAlign;
   void* p = std::aligned_alloc(kAlign, bytes == 0 ? kAlign : bytes);
   if (p == nullptr) throw std::bad_alloc();
-  std::memset(p, 0, bytes == 0 ? kAlign : bytes);
-  storage_ = std::shared_ptr<const void>(p, [](const void* q) { std::free(const_cast<void*>(q)); });
-  data_ = p;
+  t.storage_ =
+      std::shared_ptr<const void>(p, [](const void* q) { std::free(const_cast<void*>(q)); });
+  t.data_ = p;
+  return t;
 }
 
 Tensor Tensor::view(DType dtype, Shape shape, const void* data,

@@ -11,7 +11,7 @@ Tensor activation(const OpContext& ctx, const fb::ActivationAttrsT& attrs, const
   if (attrs.kind < fb::Activation::MIN || attrs.kind > fb::Activation::MAX) {
     fail(ctx, ErrorCode::kInvalidFile, "unknown activation kind");
   }
-  Tensor y(DType::F32, x.shape());
+  Tensor y = Tensor::uninitialized(DType::F32, x.shape());
   std::copy_n(x.data<float>(), x.numel(), y.data<float>());
   cpu::apply_activation(attrs.kind, y.data<float>(), y.numel());
   return y;

@@ -8,7 +8,7 @@ Tensor add(const OpContext& ctx, const Tensor& a, const Tensor& b) {
   expect_float(ctx, "a", a, kAnyRank);
   expect_float(ctx, "b", b, a.rank());
   expect_shape(ctx, "b", b, a.shape());
-  Tensor y(DType::F32, a.shape());
+  Tensor y = Tensor::uninitialized(DType::F32, a.shape());
   cpu::add(a.data<float>(), b.data<float>(), a.numel(), y.data<float>());
   return y;
 }

@@ -13,7 +13,7 @@ Tensor layer_norm(const OpContext& ctx, const fb::LayerNormAttrsT& attrs, const 
   expect_float(ctx, "beta", beta, 1);
   expect_shape(ctx, "beta", beta, {h});
   if (!(attrs.epsilon >= 0.0f)) fail(ctx, ErrorCode::kInvalidFile, "negative epsilon");
-  Tensor y(DType::F32, x.shape());
+  Tensor y = Tensor::uninitialized(DType::F32, x.shape());
   cpu::layer_norm(x.data<float>(), gamma.data<float>(), beta.data<float>(), x.numel() / h, h,
                   attrs.epsilon, ctx.threads, y.data<float>());
   return y;

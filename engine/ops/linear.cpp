@@ -36,7 +36,7 @@ Tensor float_linear(const OpContext& ctx, const fb::LinearAttrsT& attrs, const T
                     const cpu::DnnlLinear* prepared) {
   Shape out_shape = x.shape();
   out_shape.back() = n;
-  Tensor y(DType::F32, out_shape);
+  Tensor y = Tensor::uninitialized(DType::F32, out_shape);
   const int64_t k = x.dim(-1), m = x.numel() / k;
   if (prepared && !ctx.reference) {
     prepared->run(x.data<float>(), m, y.data<float>());
@@ -70,7 +70,7 @@ Tensor int8_linear(const OpContext& ctx, const fb::LinearAttrsT& attrs, const Te
           : cpu::quantize_dynamic(x.data<float>(), m, w.k, ctx.threads);
   Shape out_shape = x.shape();
   out_shape.back() = w.n;
-  Tensor y(DType::F32, out_shape);
+  Tensor y = Tensor::uninitialized(DType::F32, out_shape);
   if (prepared && !ctx.reference) {
     prepared->run(codes, output, ctx.threads, y.data<float>());
     return y;
