@@ -3,13 +3,15 @@
 #include <memory>
 
 #include "converter/calib_data.h"
+#include "converter/calib_visible.h"
 #include "engine/runtime/executor.h"
 #include "qtx/error.h"
 
 namespace qtx::convert {
 namespace {
 
-// Routes each observed value to the estimators of the points it belongs to.
+// Routes the visible part of each observed value (calib_visible.h) to the estimators of the
+// points it belongs to.
 class RangeObserver : public RunObserver {
  public:
   RangeObserver(const fb::GraphT& graph, const std::vector<QuantPoint>& points,
@@ -22,6 +24,11 @@ class RangeObserver : public RunObserver {
     }
   }
 
+  // The mask of the batch that the next observed values come from.
+  void begin_batch(const Tensor& attention_mask) {
+    mask_ = {attention_mask.data<int32_t>(), attention_mask.dim(0), attention_mask.dim(1)};
+  }
+
   void observe(int node_index, std::string_view what, const Tensor& value) override {
     if (node_index < 0 || static_cast<size_t>(node_index) >= by_node_.size()) return;
     for (size_t i : by_node_[static_cast<size_t>(node_index)]) {
@@ -30,7 +37,7 @@ class RangeObserver : public RunObserver {
         fail(i, "the runtime reported a " + std::string(dtype_name(value.dtype())) + " value");
       }
       try {
-        estimators_[i]->observe({value.data<float>(), static_cast<size_t>(value.numel())});
+        estimators_[i]->observe(visible_values(value, what, mask_, causal(node_index)));
       } catch (const Error& e) {
         fail(i, e.what());
       }
@@ -50,6 +57,11 @@ class RangeObserver : public RunObserver {
   }
 
  private:
+  bool causal(int node_index) const {
+    const auto* attention = graph_.nodes[static_cast<size_t>(node_index)]->op.AsAttentionAttrs();
+    return attention && attention->causal;
+  }
+
   [[noreturn]] void fail(size_t i, const std::string& message) const {
     throw Error(ErrorCode::kInvalidArgument,
                 "calibration: " + point_name(graph_, points_[i]) + ": " + message);
@@ -59,6 +71,7 @@ class RangeObserver : public RunObserver {
   const std::vector<QuantPoint>& points_;
   std::vector<std::vector<size_t>> by_node_;
   std::vector<std::unique_ptr<RangeEstimator>> estimators_;
+  BatchMask mask_;
 };
 
 // Sequences [first, first + count) as one batch; they all have the same length.
@@ -104,8 +117,10 @@ Calibration calibrate(const std::shared_ptr<const ModelDef>& model,
                std::to_string(sequences[0].size()) + " tokens)");
     }
     const size_t first = b * batch;
-    executor.run(batch_inputs(sequences, first, std::min(batch, sequences.size() - first)), nullptr,
-                 &observer);
+    const RunInputs inputs =
+        batch_inputs(sequences, first, std::min(batch, sequences.size() - first));
+    observer.begin_batch(inputs.attention_mask);
+    executor.run(inputs, nullptr, &observer);
   }
   return {observer.ranges(), static_cast<int>(sequences.size())};
 }

@@ -1,6 +1,7 @@
 // The calibration driver: runs the float model through the Executor on the calibration
-// sequences, in batches of recipe.calibration_batch, with a RunObserver that feeds every value
-// of every planned quantization point to that point's range estimator.
+// sequences, in batches of recipe.calibration_batch, with a RunObserver that feeds the values
+// of every planned quantization point that real tokens see (calib_visible.h) to that point's
+// range estimator.
 #pragma once
 
 #include <functional>

@@ -1,7 +1,8 @@
 // Calibration (converter/calib_data.h, converter/calib_runner.h) and the whole int8 conversion
 // of a shared trained model: sequences framed as each model expects and chosen
-// reproducibly, refusals of empty data, ranges equal to what the float model computes, and a
-// bert4L-vanilla w8a8 file that writes and loads, and the size bound of int8 files.
+// reproducibly, refusals of empty data, ranges equal to what the float model computes over the
+// values real tokens see, a bert4L-vanilla w8a8 file that writes and loads, and the size bound
+// of int8 files.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -12,6 +13,7 @@
 
 #include "converter/calib_data.h"
 #include "converter/calib_runner.h"
+#include "converter/calib_visible.h"
 #include "converter/convert.h"
 #include "converter/tokenizer_files.h"
 #include "engine/format/qtx_loader.h"
@@ -126,6 +128,79 @@ TEST(CalibrationTest, RefusesToCalibrateOnNothing) {
   }
   EXPECT_THROW(calibration_sequences(write_text(dir, "c.txt", kText), *tokenizer, 8, 2, true),
                Error);
+}
+
+// Values 0, 1, 2, ... in a tensor of `shape`, so each kept value names its own position.
+Tensor counting(const Shape& shape) {
+  Tensor t(DType::F32, shape);
+  for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = static_cast<float>(i);
+  return t;
+}
+
+// Two sequences of 3 tokens, the second one padded after 2.
+const std::vector<int32_t> kTwoSequencesMask = {1, 1, 1, 1, 1, 0};
+const BatchMask kMask{kTwoSequencesMask.data(), 2, 3};
+
+TEST(CalibrationTest, ObservedTokenRowsLeaveOutPadding) {
+  // [2, 3, 2]: rows (b, t) hold 2 * (3b + t) and 2 * (3b + t) + 1; row (1, 2) is padding.
+  EXPECT_EQ(visible_values(counting({2, 3, 2}), "output", kMask, false),
+            (std::vector<float>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}));
+  // A per-sequence value (a pooled [batch, H]) is kept whole.
+  EXPECT_EQ(visible_values(counting({2, 3}), "output", kMask, false),
+            (std::vector<float>{0, 1, 2, 3, 4, 5}));
+}
+
+TEST(CalibrationTest, ObservedAttentionEntriesAreOnlyThoseAQuerySees) {
+  // [2, 1, 3, 3]: entry (b, i, t) holds 9b + 3i + t.
+  const Tensor probs = counting({2, 1, 3, 3});
+  // Causal: t <= i; sequence 1's padded key 2 and padded query 2 are out.
+  EXPECT_EQ(visible_values(probs, "probs", kMask, true),
+            (std::vector<float>{0, 3, 4, 6, 7, 8, 9, 12, 13}));
+  // Bidirectional: every real key of every real query.
+  EXPECT_EQ(visible_values(probs, "scores", kMask, false),
+            (std::vector<float>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 13}));
+}
+
+TEST(CalibrationTest, ObservedValuesOfAnotherBatchAreAnInternalError) {
+  for (const auto& [shape, what] :
+       std::vector<std::pair<Shape, std::string>>{{{2, 4, 2}, "output"},
+                                                  {{1, 3, 2}, "output"},
+                                                  {{2, 1, 3, 4}, "probs"},
+                                                  {{2, 3, 3}, "scores"}}) {
+    try {
+      visible_values(counting(shape), what, kMask, true);
+      ADD_FAILURE() << shape_string(shape) << " was accepted";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kInternal);
+      EXPECT_NE(std::string(e.what()).find("does not fit a batch of 2 x 3 tokens"),
+                std::string::npos)
+          << e.what();
+    }
+  }
+}
+
+// A causal model's observed probabilities hold a 0 for every key a query cannot see (about
+// half of them); calibration leaves those out, so the min-max range of a softmax output over
+// short sequences starts above 0 (no visible probability underflows), and ends at exactly 1
+// (the first query sees only itself).
+TEST(CalibrationTest, CausalProbsRangesHoldOnlyVisibleProbabilities) {
+  auto model = std::make_shared<const ModelDef>(build_model(kModels / "opt4L-vanilla", {}));
+  QuantRecipe recipe;
+  recipe.name = "w8a8";
+  recipe.calibration_data = kValid.string();
+  recipe.calibration_samples = 2;
+  recipe.calibration_seq_len = 16;
+  std::vector<QuantPoint> points;
+  for (size_t n = 0; n < model->graph().nodes.size(); ++n) {
+    if (model->graph().nodes[n]->op.AsAttentionAttrs())
+      points.push_back({static_cast<int>(n), "probs"});
+  }
+  ASSERT_EQ(points.size(), 4u);
+  const Calibration calibration = calibrate(model, points, recipe, {});
+  for (const ValueRange& r : calibration.ranges) {
+    EXPECT_GT(r.min, 0.0f);
+    EXPECT_EQ(r.max, 1.0f);
+  }
 }
 
 // The min-max range calibration records for the last LayerNorm equals the min and max of the
