@@ -3,7 +3,8 @@
 // (fb::QuantRecipeT). DESIGN.md, "Quantization semantics".
 // - "w8": int8 weights, float activations (weight-only).
 // - "w8a8": int8 weights, static int8 activations from calibration, placed as the paper's W8A8
-//   (inputs of quantized Linears, Q/K/V, softmax output, residual sums).
+//   (inputs of quantized Linears, Q/K/V, residual sums; the softmax output stays float, see
+//   quantize_plan.h).
 // - "w8a8-dynamic": int8 weights, every quantized Linear quantizes its input per token at run
 //   time (LinearAttrs.dynamic_quant); no calibration, and Q/K/V/probs stay float because the
 //   contract's dynamic quantization exists only for Linear inputs.

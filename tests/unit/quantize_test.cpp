@@ -110,13 +110,14 @@ size_t tensor_index(const ModelDef& model, const std::string& name) {
 
 const std::set<std::string> kAllLinears = {"q", "k", "v", "o", "ffn", "ffn_out", "logits"};
 
-TEST(QuantizeTest, DefaultW8A8QuantizesLinearInputsQkvProbsAndResiduals) {
+// The softmax output stays float (quantize_plan.h says why).
+TEST(QuantizeTest, DefaultW8A8QuantizesLinearInputsQkvAndResiduals) {
   const ModelDef model = tiny_model();
   const QuantPlan plan = plan_quantization(model.graph(), recipe_for("w8a8"));
   EXPECT_EQ(node_names(model.graph(), plan.quantized_linears), kAllLinears);
   EXPECT_TRUE(plan.float_linears.empty());
   EXPECT_EQ(point_names(model.graph(), plan),
-            (std::set<std::string>{"ln", "q", "k", "v", "ctx:probs", "ctx", "res", "ffn", "res2"}));
+            (std::set<std::string>{"ln", "q", "k", "v", "ctx", "res", "ffn", "res2"}));
 }
 
 TEST(QuantizeTest, KeepFloatLeavesTheLinearAndItsInputInFloat) {
@@ -124,7 +125,7 @@ TEST(QuantizeTest, KeepFloatLeavesTheLinearAndItsInputInFloat) {
   const QuantPlan plan = plan_quantization(model.graph(), recipe_for("w8a8", {"ffn_o*"}));
   EXPECT_EQ(node_names(model.graph(), plan.float_linears), (std::set<std::string>{"ffn_out"}));
   EXPECT_EQ(point_names(model.graph(), plan),
-            (std::set<std::string>{"ln", "q", "k", "v", "ctx:probs", "ctx", "res", "res2"}));
+            (std::set<std::string>{"ln", "q", "k", "v", "ctx", "res", "res2"}));
   // Patterns also match the weight's name: the tied head reads "word".
   const QuantPlan by_weight = plan_quantization(model.graph(), recipe_for("w8", {"wor?"}));
   EXPECT_EQ(node_names(model.graph(), by_weight.float_linears), (std::set<std::string>{"logits"}));
@@ -246,7 +247,7 @@ TEST(QuantizeTest, RewriteStoresInt8WeightsActivationParamsAndTheRecipe) {
   EXPECT_EQ(tensor(model, "q.b").dtype, DType::F32);
   const auto* attention = model.graph().nodes[5]->op.AsAttentionAttrs();
   ASSERT_NE(attention, nullptr);
-  EXPECT_TRUE(attention->probs_quant);
+  EXPECT_FALSE(attention->probs_quant);
   EXPECT_FALSE(attention->scores_quant);
   const fb::QuantRecipeT& r = *model.desc.recipe;
   EXPECT_EQ(r.name, "w8a8");
