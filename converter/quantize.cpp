@@ -10,10 +10,16 @@ namespace qtx::convert {
 namespace {
 
 constexpr size_t kLinearWeightSlot = 1;
-constexpr size_t kEmbeddingWordSlot = 2;
+// An Embedding's tables: word, position, token type (engine/format/qtx.fbs).
+constexpr size_t kEmbeddingFirstTable = 2;
+constexpr size_t kEmbeddingEndTable = 5;
+
+bool is_embedding_table(const fb::NodeT& node, size_t slot) {
+  return node.op.AsEmbeddingAttrs() && slot >= kEmbeddingFirstTable && slot < kEmbeddingEndTable;
+}
 
 // The tensors some reader needs in float: every input except a quantized Linear's weight and an
-// Embedding's word table (which both read int8), and the graph's outputs.
+// Embedding's tables (which both read int8), and the graph's outputs.
 std::set<int> float_readers(const fb::GraphT& graph, const QuantPlan& plan) {
   const std::set<int> quantized(plan.quantized_linears.begin(), plan.quantized_linears.end());
   std::set<int> read;
@@ -21,7 +27,7 @@ std::set<int> float_readers(const fb::GraphT& graph, const QuantPlan& plan) {
     const fb::NodeT& node = *graph.nodes[n];
     for (size_t i = 0; i < node.inputs.size(); ++i) {
       const bool int8_slot = (i == kLinearWeightSlot && quantized.count(static_cast<int>(n))) ||
-                             (i == kEmbeddingWordSlot && node.op.AsEmbeddingAttrs());
+                             is_embedding_table(node, i);
       if (!int8_slot) read.insert(node.inputs[i]);
     }
   }
@@ -41,18 +47,22 @@ class WeightQuantizer {
     linear.inputs[kLinearWeightSlot] = int8_of(source, recipe_.weights, recipe_.weight_range);
   }
 
-  // A word table no quantized Linear shares (an untied head) becomes I8 with absmax scales per
-  // row, unless a keep-float pattern names it or something reads it in float (a tied head kept
-  // float), so that no float copy of the largest weight remains.
-  void quantize_word_table(fb::NodeT& embedding) {
-    const int source = embedding.inputs.at(kEmbeddingWordSlot);
-    const fb::TensorT& table = *model_.desc.graph->tensors.at(static_cast<size_t>(source));
-    if (table.dtype == DType::I8 || float_read_.count(source) ||
-        name_kept_float(table.name, recipe_.keep_float)) {
-      return;
+  // Every table of the Embedding that no quantized Linear shares (the position and token-type
+  // tables, an untied head's word table) becomes I8 with absmax scales per row, unless a
+  // keep-float pattern names it or something reads it in float (a tied head kept float): no
+  // float copy of the largest weights remains (OPT's learned position table is 2050 x H).
+  void quantize_tables(fb::NodeT& embedding) {
+    for (size_t slot = kEmbeddingFirstTable; slot < kEmbeddingEndTable; ++slot) {
+      const int source = slot < embedding.inputs.size() ? embedding.inputs[slot] : -1;
+      if (source < 0) continue;
+      const fb::TensorT& table = *model_.desc.graph->tensors.at(static_cast<size_t>(source));
+      if (table.dtype == DType::I8 || float_read_.count(source) ||
+          name_kept_float(table.name, recipe_.keep_float)) {
+        continue;
+      }
+      embedding.inputs[slot] =
+          int8_of(source, WeightGranularity::kPerChannel, WeightRange::kAbsMax);
     }
-    embedding.inputs[kEmbeddingWordSlot] =
-        int8_of(source, WeightGranularity::kPerChannel, WeightRange::kAbsMax);
   }
 
  private:
@@ -120,7 +130,7 @@ void quantize_model(ModelDef& model, const QuantPlan& plan, const std::vector<Va
       node.op.AsLinearAttrs()->dynamic_quant = true;
   }
   for (const auto& node : graph.nodes) {
-    if (node->op.AsEmbeddingAttrs()) weights.quantize_word_table(*node);
+    if (node->op.AsEmbeddingAttrs()) weights.quantize_tables(*node);
   }
   for (size_t i = 0; i < ranges.size(); ++i) {
     set_activation_quant(graph, plan.activations[i],

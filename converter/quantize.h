@@ -5,10 +5,11 @@
 //   head and the Embedding (which dequantizes the rows it looks up): no float copy, so an int8
 //   file is about a quarter of the float32 one. A weight also read by a --keep-float Linear
 //   keeps its float tensor; the quantized Linear then reads a new I8 constant "<weight>.int8".
-// - A word table that no quantized Linear shares (an untied head) becomes I8 too, per row,
-//   absmax, unless a keep-float pattern names it. A tied head kept float (--keep-float logits,
-//   the paper preset) keeps the table float32: such files are larger (the table is often the
-//   biggest tensor: 30522 x H for BERT, 50272 x H for OPT).
+// - The Embedding's other tables (position, token type, and the word table when no quantized
+//   Linear shares it: an untied head) become I8 too, per row, absmax, unless a keep-float
+//   pattern names them. A tied head kept float (--keep-float logits, the paper preset) keeps
+//   the word table float32: such files are larger (the word table is often the biggest tensor:
+//   30522 x H for BERT, 50272 x H for OPT).
 // - Dynamic recipes set LinearAttrs.dynamic_quant on every quantized Linear.
 // - Static recipes put QuantParams on each planned point: the producing node's output tensor,
 //   or AttentionAttrs.scores_quant / probs_quant.

@@ -1,22 +1,18 @@
 #include "engine/cpu/embedding.h"
 
-#include <cstring>
+#include <vector>
 
 namespace qtx::cpu {
 namespace {
 
-// The word row of token `id` in float: the float table's row, or the int8 row's codes times
-// its scale (exactly what dequantizing the whole table would hold).
-void word_row(const EmbeddingTables& tables, int32_t id, float* out) {
-  const int64_t h = tables.hidden;
-  if (tables.word) {
-    std::memcpy(out, tables.word + id * h, static_cast<size_t>(h) * sizeof(float));
-    return;
-  }
-  const Int8Weight& w = tables.word_int8;
-  const int8_t* codes = w.codes + id * h;
-  const float scale = w.per_channel ? w.scales[id] : w.scales[0];
-  for (int64_t i = 0; i < h; ++i) out[i] = static_cast<float>(codes[i]) * scale;
+// Row `row` of the table in float: the float table's row in place, or the int8 row's codes
+// times its scale written to `scratch` (exactly what dequantizing the whole table would hold).
+const float* table_row(const EmbeddingTable& table, int64_t row, int64_t h, float* scratch) {
+  if (table.values) return table.values + row * h;
+  const int8_t* codes = table.int8.codes + row * h;
+  const float scale = table.int8.scale(row);
+  for (int64_t i = 0; i < h; ++i) scratch[i] = static_cast<float>(codes[i]) * scale;
+  return scratch;
 }
 
 }  // namespace
@@ -42,15 +38,17 @@ void embedding_positions(fb::PositionMode mode, const int32_t* mask, int64_t bat
 void embedding_lookup(const EmbeddingTables& tables, const int32_t* ids, const int32_t* types,
                       const int64_t* positions, int64_t tokens, float* out) {
   const int64_t h = tables.hidden;
+  std::vector<float> word_scratch(static_cast<size_t>(h)), position_scratch(word_scratch),
+      type_scratch(word_scratch);
   for (int64_t t = 0; t < tokens; ++t) {
     float* o = out + t * h;
-    word_row(tables, ids[t], o);
-    const float* p = tables.position + positions[t] * h;
-    if (tables.token_type) {
-      const float* y = tables.token_type + (types ? types[t] : 0) * h;
-      for (int64_t i = 0; i < h; ++i) o[i] = (o[i] + y[i]) + p[i];
+    const float* w = table_row(tables.word, ids[t], h, word_scratch.data());
+    const float* p = table_row(tables.position, positions[t], h, position_scratch.data());
+    if (tables.token_type.present()) {
+      const float* y = table_row(tables.token_type, types ? types[t] : 0, h, type_scratch.data());
+      for (int64_t i = 0; i < h; ++i) o[i] = (w[i] + y[i]) + p[i];
     } else {
-      for (int64_t i = 0; i < h; ++i) o[i] += p[i];
+      for (int64_t i = 0; i < h; ++i) o[i] = w[i] + p[i];
     }
   }
 }

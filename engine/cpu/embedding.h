@@ -1,6 +1,7 @@
 // Embedding lookups: word[id] (+ token_type[type]) + position[pos], summed in that order as
 // Hugging Face BERT and OPT do. Ids and positions are checked by the op (engine/ops) first.
-// An int8 word table (the one an int8 LM head shares) is read in place: each looked-up row is
+// Each table is float or int8 (the word table an int8 LM head shares, and the int8 position
+// and token-type tables of a quantized file): int8 tables are read in place, each looked-up row
 // dequantized on the fly (code * scale), never the whole table.
 #pragma once
 
@@ -17,12 +18,19 @@ namespace qtx::cpu {
 void embedding_positions(fb::PositionMode mode, const int32_t* mask, int64_t batch, int64_t total,
                          int64_t seq, int64_t offset, int64_t* positions);
 
+// One table [rows, H]: float rows, or int8 codes with one scale per row or one in all.
+struct EmbeddingTable {
+  const float* values = nullptr;  // the float table, or nullptr when it is int8
+  Int8Weight int8;                // the int8 table, when values is nullptr
+
+  bool present() const { return values != nullptr || int8.codes != nullptr; }
+};
+
 struct EmbeddingTables {
-  const float* word;        // [V, H], or nullptr when the table is int8
-  Int8Weight word_int8;     // [V, H] codes with one scale per row or one in all, when int8
-  const float* position;    // [P, H]
-  const float* token_type;  // [T, H] or nullptr
-  int64_t hidden;
+  EmbeddingTable word;        // [V, H]
+  EmbeddingTable position;    // [P, H]
+  EmbeddingTable token_type;  // [T, H], or neither field set when the model has none
+  int64_t hidden = 0;
 };
 
 // out[b, s] = word[ids] (+ token_type[types or 0]) + position[positions]; out: [B*S, H].

@@ -176,9 +176,9 @@ class GraphChecker {
     }
   }
 
-  // An Embedding's word table is float, or an int8 constant (the table an int8 LM head shares;
-  // check_tensors holds its scales to symmetric, one per row or one in all); its position and
-  // token-type tables are float.
+  // An Embedding's word, position and token-type tables are each float, or an int8 constant
+  // (the word table an int8 LM head shares, the tables of a quantized file; check_tensors holds
+  // their scales to symmetric, one per row or one in all).
   void check_embedding_tables(const fb::NodeT& n, const std::string& where) const {
     if (!n.op.AsEmbeddingAttrs()) return;
     for (size_t i = 2; i < n.inputs.size() && i < 5; ++i) {
@@ -186,11 +186,11 @@ class GraphChecker {
       const fb::TensorT& t = *graph_.tensors[static_cast<size_t>(n.inputs[i])];
       const bool float_table =
           t.dtype == fb::DType::F32 || t.dtype == fb::DType::F16 || t.dtype == fb::DType::BF16;
-      const bool int8_word_table = i == 2 && t.constant && t.dtype == fb::DType::I8;
-      if (!float_table && !int8_word_table) {
+      const bool int8_table = t.constant && t.dtype == fb::DType::I8;
+      if (!float_table && !int8_table) {
         invalid(file_, where + " input " + std::to_string(i) + " ('" + t.name + "') is " +
-                           fb::EnumNameDType(t.dtype) + ", expected a float" +
-                           (i == 2 ? " or int8 constant" : "") + " table");
+                           fb::EnumNameDType(t.dtype) +
+                           ", expected a float or int8 constant table");
       }
     }
   }

@@ -76,8 +76,9 @@ void check_quant(const fb::QuantParamsT& q, const fb::TensorT& t, const std::str
   if (!problem.empty()) invalid(file_name, where + ": " + problem);
 }
 
-// I8 constants are weights [N, K] (qtx.fbs, LinearAttrs) or word tables [V, H] (shared with an
-// int8 LM head): symmetric, with 1 scale or one per output channel / row (axis 0).
+// I8 constants are weights [N, K] (qtx.fbs, LinearAttrs) or Embedding tables [rows, H] (the word
+// table shared with an int8 LM head, position and token-type tables): symmetric, with 1 scale or
+// one per output channel / row (axis 0).
 void check_int8_weight(const fb::TensorT& t, const std::string& where,
                        const std::string& file_name) {
   if (!t.quant) invalid(file_name, where + ": int8 constant has no quantization scales");

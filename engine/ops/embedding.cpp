@@ -1,5 +1,6 @@
 #include "engine/ops/embedding.h"
 
+#include <string>
 #include <vector>
 
 #include "engine/cpu/embedding.h"
@@ -37,28 +38,44 @@ void check_positions(const OpContext& ctx, const std::vector<int64_t>& positions
   }
 }
 
-// The int8 word table as the kernel reads it; its scales must be symmetric, one per row
-// (axis 0) or one for all, as the loader also requires.
-cpu::Int8Weight int8_word_table(const OpContext& ctx, const Tensor& word,
-                                const fb::QuantParamsT* quant) {
-  if (word.rank() != 2 || word.dim(0) < 1 || word.dim(1) < 1) {
+// An I8 table as the kernel reads it; its scales must be symmetric, one per row (axis 0) or
+// one for all, as the loader also requires. `what` names it ("word", "position", "token-type").
+cpu::Int8Weight int8_table(const OpContext& ctx, const std::string& what, const Tensor& table,
+                           const fb::QuantParamsT* quant) {
+  const std::string name = "int8 " + what + " table";
+  if (table.rank() != 2 || table.dim(0) < 1 || table.dim(1) < 1) {
     fail(ctx, ErrorCode::kInvalidFile,
-         "int8 word table has shape " + shape_string(word.shape()) + ", expected [vocab, hidden]");
+         name + " has shape " + shape_string(table.shape()) + ", expected [rows, hidden]");
   }
-  if (!quant) fail(ctx, ErrorCode::kInvalidFile, "int8 word table has no quantization scales");
-  const int64_t vocab = word.dim(0);
+  if (!quant) fail(ctx, ErrorCode::kInvalidFile, name + " has no quantization scales");
+  const int64_t rows = table.dim(0);
   const auto count = static_cast<int64_t>(quant->scales.size());
-  const bool per_row = quant->axis == 0 && count == vocab;
+  const bool per_row = quant->axis == 0 && count == rows;
   if (!per_row && count != 1) {
     fail(ctx, ErrorCode::kInvalidFile,
-         "int8 word table has " + std::to_string(count) + " scales along axis " +
-             std::to_string(quant->axis) + ", expected 1 or " + std::to_string(vocab) +
+         name + " has " + std::to_string(count) + " scales along axis " +
+             std::to_string(quant->axis) + ", expected 1 or " + std::to_string(rows) +
              " along axis 0");
   }
   for (int32_t z : quant->zero_points) {
-    if (z != 0) fail(ctx, ErrorCode::kInvalidFile, "int8 word table is not symmetric");
+    if (z != 0) fail(ctx, ErrorCode::kInvalidFile, name + " is not symmetric");
   }
-  return {word.data<int8_t>(), vocab, word.dim(1), quant->scales.data(), per_row};
+  return {table.data<int8_t>(), rows, table.dim(1), quant->scales.data(), per_row};
+}
+
+// A float or int8 table of `hidden` columns; 0 for the word table, whose columns define hidden.
+cpu::EmbeddingTable table_of(const OpContext& ctx, const std::string& what, const Tensor& table,
+                             const fb::QuantParamsT* quant, int64_t hidden) {
+  const std::string name = what + " table";
+  cpu::EmbeddingTable out;
+  if (table.dtype() == DType::I8) {
+    out.int8 = int8_table(ctx, what, table, quant);
+  } else {
+    expect_float(ctx, name.c_str(), table, 2);
+    out.values = table.data<float>();
+  }
+  if (hidden > 0) expect_shape(ctx, name.c_str(), table, {table.dim(0), hidden});
+  return out;
 }
 
 }  // namespace
@@ -78,16 +95,13 @@ Tensor embedding(const OpContext& ctx, const fb::EmbeddingAttrsT& attrs,
              std::to_string(b) + ", past + " + std::to_string(s) + "]");
   }
   expect_ids(ctx, "attention_mask", in.mask, in.mask.shape());
-  const bool int8_word = in.word.dtype() == DType::I8;
-  const cpu::Int8Weight word_int8 =
-      int8_word ? int8_word_table(ctx, in.word, in.word_quant) : cpu::Int8Weight{};
-  if (!int8_word) expect_float(ctx, "word table", in.word, 2);
+  cpu::EmbeddingTables tables;
+  tables.word = table_of(ctx, "word", in.word, in.word_quant, 0);
   const int64_t h = in.word.dim(1);
-  expect_float(ctx, "position table", in.position, 2);
-  expect_shape(ctx, "position table", in.position, {in.position.dim(0), h});
+  tables.hidden = h;
+  tables.position = table_of(ctx, "position", in.position, in.position_quant, h);
   if (in.token_type) {
-    expect_float(ctx, "token-type table", *in.token_type, 2);
-    expect_shape(ctx, "token-type table", *in.token_type, {in.token_type->dim(0), h});
+    tables.token_type = table_of(ctx, "token-type", *in.token_type, in.token_type_quant, h);
   }
   if (attrs.positions < fb::PositionMode::MIN || attrs.positions > fb::PositionMode::MAX ||
       attrs.position_offset < 0 || attrs.position_offset > in.position.dim(0)) {
@@ -105,9 +119,6 @@ Tensor embedding(const OpContext& ctx, const fb::EmbeddingAttrsT& attrs,
                            attrs.position_offset, positions.data());
   check_positions(ctx, positions, in.position.dim(0));
   Tensor y(DType::F32, {b, s, h});
-  const cpu::EmbeddingTables tables{int8_word ? nullptr : in.word.data<float>(), word_int8,
-                                    in.position.data<float>(),
-                                    in.token_type ? in.token_type->data<float>() : nullptr, h};
   cpu::embedding_lookup(tables, in.ids.data<int32_t>(),
                         in.token_type_ids ? in.token_type_ids->data<int32_t>() : nullptr,
                         positions.data(), b * s, y.data<float>());

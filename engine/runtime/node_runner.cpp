@@ -71,7 +71,7 @@ Tensor run_op(const ops::OpContext& ctx, const NodePlan& plan,
       const Inputs in(ctx, inputs, 4);
       return ops::embedding(ctx, *op.AsEmbeddingAttrs(),
                             {in.at(0), in.at(1), in.at(2), in.at(3), in.optional(4), in.optional(5),
-                             input_quant(plan, 2)});
+                             input_quant(plan, 2), input_quant(plan, 3), input_quant(plan, 4)});
     }
     case fb::Op::LayerNormAttrs: {
       const Inputs in(ctx, inputs, 3);

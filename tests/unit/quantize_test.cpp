@@ -235,6 +235,17 @@ TEST(QuantizeTest, RewriteStoresInt8WeightsActivationParamsAndTheRecipe) {
   EXPECT_EQ(model.graph().nodes.front()->inputs[2], word_index);
   EXPECT_EQ(model.graph().nodes.back()->inputs[1], word_index);
   EXPECT_THROW(tensor(model, "word.int8"), std::runtime_error);
+  // The position table too, per row: row 0 is 0, 0.01, 0.02, 0.03; row 7 is 0.28 ... 0.31.
+  const fb::TensorT& pos = tensor(model, "pos");
+  EXPECT_EQ(pos.dtype, DType::I8);
+  ASSERT_TRUE(pos.quant);
+  EXPECT_EQ(pos.quant->axis, 0);
+  ASSERT_EQ(pos.quant->scales.size(), 8u);
+  EXPECT_FLOAT_EQ(pos.quant->scales[0], 0.03f / 127.0f);
+  EXPECT_FLOAT_EQ(pos.quant->scales[7], 0.31f / 127.0f);
+  const Tensor& pos_codes = model.constants[tensor_index(model, "pos")];
+  EXPECT_EQ(pos_codes.data<int8_t>()[1], 42);             // round(0.01 / 0.03 * 127) = 42.33
+  EXPECT_EQ(pos_codes.data<int8_t>()[7 * kHidden], 115);  // round(0.28 / 0.31 * 127) = 114.7
   // Activations: per-tensor u8 params; biases and norms untouched.
   const fb::TensorT& ln = tensor(model, "ln");
   ASSERT_TRUE(ln.quant);
@@ -320,6 +331,33 @@ TEST(QuantizeTest, UntiedWordTableBecomesInt8PerRowUnlessKeptFloat) {
                  0);
   EXPECT_EQ(tensor(float_table, "word").dtype, DType::F32);
   EXPECT_EQ(tensor(float_table, "head").dtype, DType::I8);
+}
+
+// Position and token-type tables become int8 per row, each unless a keep-float pattern names it.
+TEST(QuantizeTest, PositionAndTokenTypeTablesBecomeInt8PerRowUnlessKeptFloat) {
+  auto with_token_types = [] {
+    ModelDef model = tiny_model();
+    const int types = GraphBuilder(model).constant("types", ramp({2, kHidden}, -0.2f, 0.03f));
+    model.desc.graph->nodes.front()->inputs[4] = types;
+    return model;
+  };
+  ModelDef all_int8 = with_token_types();
+  const QuantRecipe w8 = recipe_for("w8");
+  quantize_model(all_int8, plan_quantization(all_int8.graph(), w8), {}, w8, 0);
+  for (const char* table : {"word", "pos", "types"}) {
+    EXPECT_EQ(tensor(all_int8, table).dtype, DType::I8) << table;
+  }
+  const fb::TensorT& types = tensor(all_int8, "types");
+  ASSERT_TRUE(types.quant);
+  EXPECT_EQ(types.quant->scales.size(), 2u);
+  EXPECT_FLOAT_EQ(types.quant->scales[0], 0.2f / 127.0f);  // row 0: -0.2, -0.17, -0.14, -0.11
+
+  ModelDef kept = with_token_types();
+  const QuantRecipe keep_tables = recipe_for("w8", {"pos", "typ*"});
+  quantize_model(kept, plan_quantization(kept.graph(), keep_tables), {}, keep_tables, 0);
+  EXPECT_EQ(tensor(kept, "pos").dtype, DType::F32);
+  EXPECT_EQ(tensor(kept, "types").dtype, DType::F32);
+  EXPECT_EQ(tensor(kept, "word").dtype, DType::I8);
 }
 
 // A weight also read by a --keep-float Linear keeps its float tensor; the quantized Linear
