@@ -64,6 +64,8 @@ def parse_args():
     parser.add_argument("--threads", default="0", help="qtx eval --threads; 0: all cores")
     parser.add_argument("--max-windows", default="0", help="0: the whole text")
     parser.add_argument("--isa", help="ONEDNN_MAX_CPU_ISA for qtx eval, e.g. AVX2")
+    parser.add_argument("--recipes", default=",".join(label for label, _, _ in RECIPES),
+                        help="comma-separated columns to measure (default: all)")
     return parser.parse_args()
 
 
@@ -71,25 +73,21 @@ def main():
     args = parse_args()
     args.scratch.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, ONEDNN_MAX_CPU_ISA=args.isa) if args.isa else None
-    header = ["model", "float32"] + [label for label, _, _ in RECIPES]
-    rows, windows = [], None
+    recipes = [r for r in RECIPES if r[0] in args.recipes.split(",")]
+    header = ["model", "float32"] + [label for label, _, _ in recipes]
+    print(f"Perplexity on {args.text.name}, calibrated on {args.calibration.name}; oneDNN ISA: "
+          f"{args.isa or 'native'}; change relative to float32 on the same windows.\n")
+    print("| " + " | ".join(header) + " |")
+    print("| " + " | ".join(["---"] + ["---:"] * (len(header) - 1)) + " |", flush=True)
     for checkpoint in args.checkpoints:
         float32 = convert(args, checkpoint, "float32", [], False)
-        cells, reference = [checkpoint.name], None
-        for label, options, calibrated in RECIPES:
+        cells, reference = [], None
+        for label, options, calibrated in recipes:
             model = convert(args, checkpoint, label.replace(" ", "-"), options, calibrated)
             reference, ppl, windows = evaluate(args, model, float32, env)
             cells.append(f"{ppl:.3f} ({100.0 * (ppl / reference - 1.0):+.2f}%)")
-        cells.insert(1, f"{reference:.3f}")
-        rows.append(cells)
-    isa = args.isa or "native"
-    print(f"Perplexity on {args.text.name} ({windows} windows per model, last model), calibrated on "
-          f"{args.calibration.name}; oneDNN ISA: {isa}; change relative to float32.\n")
-    print("| " + " | ".join(header) + " |")
-    print("| " + " | ".join(["---"] + ["---:"] * (len(header) - 1)) + " |")
-    for cells in rows:
-        print("| " + " | ".join(cells) + " |")
-
+        row = [f"{checkpoint.name} ({windows} windows)", f"{reference:.3f}", *cells]
+        print("| " + " | ".join(row) + " |", flush=True)
 
 if __name__ == "__main__":
     main()
