@@ -93,11 +93,13 @@ std::set<std::string> node_names(const fb::GraphT& graph, const std::vector<int>
   return names;
 }
 
-const fb::TensorT& tensor(const ModelDef& model, const std::string& name) {
+// A C string, not a std::string: g++ 13's -Wdangling-reference flags any reference returned
+// from a call that took a temporary object.
+const fb::TensorT& tensor(const ModelDef& model, const char* name) {
   for (const auto& t : model.graph().tensors) {
     if (t->name == name) return *t;
   }
-  throw std::runtime_error("no tensor " + name);
+  throw std::runtime_error(std::string("no tensor ") + name);
 }
 
 size_t tensor_index(const ModelDef& model, const std::string& name) {
