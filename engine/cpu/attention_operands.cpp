@@ -19,15 +19,9 @@ size_t count(int64_t n) {
 template <class Code>
 [[gnu::always_inline]] inline void codes_of(const QuantGrid& g, const float* x, int64_t n,
                                             Code* out) {
-  const auto lo = static_cast<float>(g.qmin - g.zero_point);
-  const auto hi = static_cast<float>(g.qmax - g.zero_point);
+  const CentredRange range(g);
   const float scale = g.scale;
-  for (int64_t i = 0; i < n; ++i) {
-    float t = x[i] / scale;
-    t = t >= lo ? t : lo;
-    t = t <= hi ? t : hi;
-    out[i] = static_cast<Code>(round_half_even(t));
-  }
+  for (int64_t i = 0; i < n; ++i) out[i] = static_cast<Code>(centred_code(x[i], scale, range));
 }
 
 // Rows i < rows of x (x_stride apart, dh codes each) as int16 codes, out_stride apart.

@@ -11,15 +11,9 @@ namespace qtx::cpu {
 // Cloned for AVX2: the division and rounding run on 8 lanes.
 [[gnu::target_clones("arch=x86-64-v3", "default")]] void fake_quantize(const QuantGrid& g, float* x,
                                                                        int64_t n) {
-  const auto lo = static_cast<float>(g.qmin - g.zero_point);
-  const auto hi = static_cast<float>(g.qmax - g.zero_point);
+  const CentredRange range(g);
   const float scale = g.scale;
-  for (int64_t i = 0; i < n; ++i) {
-    float t = x[i] / scale;
-    t = t >= lo ? t : lo;
-    t = t <= hi ? t : hi;
-    x[i] = round_half_even(t) * scale;
-  }
+  for (int64_t i = 0; i < n; ++i) x[i] = centred_code(x[i], scale, range) * scale;
 }
 
 QuantGrid grid_of(const fb::QuantParamsT& q, size_t index) {

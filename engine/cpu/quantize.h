@@ -28,16 +28,28 @@ inline float round_half_even(float v) {
   return (v + kMagic) - kMagic;
 }
 
-// clamp(round_half_even(x / scale) + zero_point, qmin, qmax); NaN maps to qmin. Clamping
-// before rounding (to the integer bounds qmin - zp, qmax - zp) gives the same code and keeps
-// the value in range of round_half_even and of the int conversion.
+// The bounds of a grid's codes around its zero point, as floats: [qmin - zp, qmax - zp].
+struct CentredRange {
+  float lo, hi;
+  explicit CentredRange(const QuantGrid& g)
+      : lo(static_cast<float>(g.qmin - g.zero_point)),
+        hi(static_cast<float>(g.qmax - g.zero_point)) {}
+};
+
+// round_half_even(x / scale) clamped to r: the code minus the zero point, as a float; NaN
+// maps to r.lo. Clamping before rounding (to integer bounds) gives the same code and keeps the
+// value in range of round_half_even and of an int conversion. Branch-free, so loops over it
+// vectorise.
+inline float centred_code(float x, float scale, CentredRange r) {
+  float t = x / scale;
+  t = t >= r.lo ? t : r.lo;
+  t = t <= r.hi ? t : r.hi;
+  return round_half_even(t);
+}
+
+// clamp(round_half_even(x / scale) + zero_point, qmin, qmax); NaN maps to qmin.
 inline int32_t quantize_code(float x, const QuantGrid& g) {
-  const auto lo = static_cast<float>(g.qmin - g.zero_point);
-  const auto hi = static_cast<float>(g.qmax - g.zero_point);
-  float t = x / g.scale;
-  t = t >= lo ? t : lo;
-  t = t <= hi ? t : hi;
-  return static_cast<int32_t>(round_half_even(t)) + g.zero_point;
+  return static_cast<int32_t>(centred_code(x, g.scale, CentredRange(g))) + g.zero_point;
 }
 
 // x[i] <- (code(x[i]) - zero_point) * scale, for i < n.
