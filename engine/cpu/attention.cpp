@@ -4,8 +4,10 @@
 #include <cmath>
 #include <vector>
 
+#include "engine/cpu/attention_products.h"
+#include "engine/cpu/masked_softmax.h"
 #include "engine/cpu/parallel_for.h"
-#include "engine/cpu/vector_math.h"
+#include "engine/cpu/vec8.h"
 
 namespace qtx::cpu {
 namespace {
@@ -13,15 +15,8 @@ namespace {
 // Attention is two small GEMMs per (batch, head): scores = Q K^T and context = P V. Both run
 // as tiles of kTileRows query rows x kTileCols columns whose accumulators stay in registers
 // (two AVX2 vectors per row); every output is still one sequential sum, so the result does
-// not depend on the tiling.
-constexpr int64_t kTileRows = 4;
-constexpr int64_t kTileCols = 16;
-
-// The row stride of transposed keys and of scores: T rounded up to whole tiles, plus one tile
-// so that rows 2^k bytes apart do not all fall into the same few L1 cache sets.
-int64_t padded_keys(int64_t total) {
-  return (total + kTileCols - 1) / kTileCols * kTileCols + kTileCols;
-}
+// not depend on the tiling. Tile sizes and the padded key stride are those of the int8
+// kernel's products (attention_products.h).
 
 // Scratch for one (batch, head) pair: keys transposed to [dh, padded T] (zeros past T) so
 // score tiles read contiguous key columns; values packed to [T, dh] (in the [B, S, H] input
@@ -56,75 +51,9 @@ void transpose_keys(KvView keys, int64_t b, int64_t h, int64_t total, int64_t dh
   }
 }
 
-// Sums and maxima over kLanes interleaved partial results: a fixed order (the result does not
-// depend on the ISA) that the compiler vectorises, which it may not do for a sequential float
-// reduction.
-constexpr int64_t kLanes = 8;
-
-// The largest visible score, or -inf when no key is visible. hidden[t]: 0 for a visible key,
-// -inf for a hidden one, so the loop has no branch.
-float visible_max(const float* s, const float* hidden, int64_t n) {
-  float lanes[kLanes];
-  std::fill(lanes, lanes + kLanes, -INFINITY);
-  const int64_t whole = n - n % kLanes;
-  for (int64_t t = 0; t < whole; t += kLanes) {
-    for (int64_t j = 0; j < kLanes; ++j) {
-      const float v = s[t + j] + hidden[t + j];
-      lanes[j] = lanes[j] > v ? lanes[j] : v;
-    }
-  }
-  for (int64_t t = whole; t < n; ++t) lanes[0] = std::max(lanes[0], s[t] + hidden[t]);
-  return *std::max_element(lanes, lanes + kLanes);
-}
-
-float sum(const float* s, int64_t n) {
-  float lanes[kLanes] = {};
-  const int64_t whole = n - n % kLanes;
-  for (int64_t t = 0; t < whole; t += kLanes) {
-    for (int64_t j = 0; j < kLanes; ++j) lanes[j] += s[t + j];
-  }
-  for (int64_t t = whole; t < n; ++t) lanes[0] += s[t];
-  float total = 0.0f;
-  for (float lane : lanes) total += lane;
-  return total;
-}
-
-// Turns scores into probabilities in place; invisible keys get exactly 0 (a finite value
-// times 0). Returns false when no key is visible.
-[[gnu::target_clones("arch=x86-64-v3", "default")]] bool softmax_row(const AttentionRule& rule,
-                                                                     const float* visible,
-                                                                     const float* hidden, int64_t n,
-                                                                     float* s) {
-  const float max = visible_max(s, hidden, n);
-  if (max == -INFINITY) return false;
-  for (int64_t t = 0; t < n; ++t) s[t] = exp_nonpositive(s[t] - max) * visible[t];
-  const float inv = 1.0f / sum(s, n);
-  for (int64_t t = 0; t < n; ++t) s[t] *= inv;
-  if (rule.clipped) {
-    const float stretch = rule.zeta - rule.gamma;
-    for (int64_t t = 0; t < n; ++t) {
-      s[t] = std::clamp(stretch * s[t] + rule.gamma, 0.0f, 1.0f) * visible[t];
-    }
-  }
-  return true;
-}
-
-// Eight floats as one value (GCC vector extension): an AVX2 register in the AVX2 clone, two
-// SSE registers in the baseline one. Tiles are written with it so that the accumulators are
-// vectors along the columns, the layout that keeps them in registers.
-using Vec8 = float __attribute__((vector_size(32)));
-// The same, for loads from and stores to floats at any address.
-using UnalignedVec8 = float __attribute__((vector_size(32), aligned(4), may_alias));
+// Tiles are written with Vec8 (vec8.h) so that the accumulators are vectors along the columns,
+// the layout that keeps them in registers.
 constexpr int64_t kVecs = kTileCols / 8;
-
-// A plain vector load or store (memcpy makes GCC copy through the stack in 16-byte pieces, and
-// the 32-byte reload of those stalls store forwarding).
-[[gnu::always_inline]] inline const UnalignedVec8& vec_at(const float* p) {
-  return *reinterpret_cast<const UnalignedVec8*>(p);
-}
-[[gnu::always_inline]] inline UnalignedVec8& vec_at(float* p) {
-  return *reinterpret_cast<UnalignedVec8*>(p);
-}
 
 // s[r][t0 .. t0 + kTileCols) = sum_d q[r][d] * kt[d][t], summed over d in order.
 [[gnu::always_inline]] inline void score_tile(const float* const* q, const float* kt,
@@ -211,7 +140,7 @@ struct RowTile {
     const int64_t n = visible_keys[r];
     for (int64_t t = 0; t < n; ++t) sr[t] *= rule.scale;
     trace_row(sr, n, total, tile.scores[r]);
-    const bool seen = softmax_row(rule, scratch.visible.data(), scratch.hidden.data(), n, sr);
+    const bool seen = masked_softmax(rule, scratch.visible.data(), scratch.hidden.data(), n, sr);
     std::fill(seen ? sr + n : sr, sr + n_max, 0.0f);
     trace_row(sr, n, total, tile.probs[r]);
     empty[r] = !seen;
