@@ -1,12 +1,14 @@
 #include "engine/cpu/dnnl_int8_matmul.h"
 
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <utility>
 
 #include "engine/cpu/dnnl_eltwise.h"
-#include "oneapi/dnnl/dnnl.hpp"
+#include "engine/cpu/dnnl_engine_impl.h"
 #include "qtx/error.h"
 
 namespace qtx::cpu {
@@ -38,7 +40,8 @@ dnnl::primitive_attr fused_attr(const DnnlDequantization& d) {
 }  // namespace
 
 struct DnnlInt8Matmul::Impl {
-  dnnl::engine engine{dnnl::engine::kind::cpu, 0};
+  std::shared_ptr<const DnnlEngine> owner;
+  const dnnl::engine& engine;
   int64_t n, k;
   dt src_type;
   dt dst_type;
@@ -48,8 +51,11 @@ struct DnnlInt8Matmul::Impl {
   mutable std::mutex mutex;
   mutable std::map<int64_t, std::shared_ptr<const Compiled>> compiled;
 
-  Impl(int64_t n_, int64_t k_, bool signed_src, const DnnlDequantization* d)
-      : n(n_),
+  Impl(std::shared_ptr<const DnnlEngine> e, int64_t n_, int64_t k_, bool signed_src,
+       const DnnlDequantization* d)
+      : owner(std::move(e)),
+        engine(owner->impl().engine),
+        n(n_),
         k(k_),
         src_type(signed_src ? dt::s8 : dt::u8),
         dst_type(d ? dt::f32 : dt::s32),
@@ -82,7 +88,8 @@ struct DnnlInt8Matmul::Impl {
       dnnl::stream stream(engine);
       const dnnl::memory src({{m, k}, src_type, tag::ab}, engine, const_cast<uint8_t*>(x));
       const dnnl::memory dst({{m, n}, dst_type, tag::ab}, engine, out);
-      const dnnl::memory scratch(c->scratch, engine);
+      const ScratchPool::Lease lease = owner->impl().scratch.acquire(c->scratch.get_size());
+      const dnnl::memory scratch(c->scratch, engine, lease.data());
       std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, src},
                                                  {DNNL_ARG_WEIGHTS, weights},
                                                  {DNNL_ARG_DST, dst},
@@ -96,10 +103,12 @@ struct DnnlInt8Matmul::Impl {
   }
 };
 
-DnnlInt8Matmul::DnnlInt8Matmul(const int8_t* weight, int64_t n, int64_t k, bool signed_src,
+DnnlInt8Matmul::DnnlInt8Matmul(std::shared_ptr<const DnnlEngine> engine, const int8_t* weight,
+                               int64_t n, int64_t k, bool signed_src,
                                const DnnlDequantization* dequantize) {
+  if (!engine) throw Error(ErrorCode::kInternal, "oneDNN int8 matmul: no engine");
   try {
-    impl_ = std::make_unique<Impl>(n, k, signed_src, dequantize);
+    impl_ = std::make_unique<Impl>(std::move(engine), n, k, signed_src, dequantize);
     Impl& im = *impl_;
     dnnl::stream stream(im.engine);
     if (dequantize && !dequantize->bias.empty()) {

@@ -6,7 +6,8 @@
 //   scales (tested in int8_linear_test.cpp), so the bias is given in accumulator units:
 //   y = act(scale[n] * (float(raw) + bias[n])).
 // The weight is reordered once, at construction, into the layout oneDNN prefers
-// (format_tag::any); run() binds pointers to a primitive cached per row count. Only exact
+// (format_tag::any); run() binds pointers to a primitive cached per row count and draws its
+// scratchpad from the shared engine's pool (dnnl_engine.h). Only exact
 // where oneDNN has VNNI (or AMX): see int8_gemm.h for who uses it. oneDNN types stay behind
 // the pimpl.
 #pragma once
@@ -15,6 +16,7 @@
 #include <memory>
 #include <vector>
 
+#include "engine/cpu/dnnl_engine.h"
 #include "qtx_generated.h"
 
 namespace qtx::cpu {
@@ -30,8 +32,8 @@ class DnnlInt8Matmul {
  public:
   // weight [n, k] s8 row-major, copied into the packed layout; signed_src: s8 activations.
   // dequantize: the fused form, or nullptr for raw int32 sums.
-  DnnlInt8Matmul(const int8_t* weight, int64_t n, int64_t k, bool signed_src,
-                 const DnnlDequantization* dequantize);
+  DnnlInt8Matmul(std::shared_ptr<const DnnlEngine> engine, const int8_t* weight, int64_t n,
+                 int64_t k, bool signed_src, const DnnlDequantization* dequantize);
   ~DnnlInt8Matmul();
   DnnlInt8Matmul(const DnnlInt8Matmul&) = delete;
   DnnlInt8Matmul& operator=(const DnnlInt8Matmul&) = delete;

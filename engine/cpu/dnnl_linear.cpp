@@ -7,23 +7,13 @@
 #include <vector>
 
 #include "engine/cpu/dnnl_eltwise.h"
-#include "engine/cpu/scratch_pool.h"
-#include "oneapi/dnnl/dnnl.hpp"
+#include "engine/cpu/dnnl_engine_impl.h"
 #include "qtx/error.h"
 
 namespace qtx::cpu {
 
 using dt = dnnl::memory::data_type;
 using tag = dnnl::memory::format_tag;
-
-struct DnnlEngine::Impl {
-  dnnl::engine engine{dnnl::engine::kind::cpu, 0};
-  // Every primitive on this engine runs in user-scratchpad mode and draws from here.
-  mutable ScratchPool scratch;
-};
-
-DnnlEngine::DnnlEngine() : impl_(std::make_unique<Impl>()) {}
-DnnlEngine::~DnnlEngine() = default;
 
 namespace {
 

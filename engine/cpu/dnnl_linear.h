@@ -8,24 +8,10 @@
 #include <cstdint>
 #include <memory>
 
+#include "engine/cpu/dnnl_engine.h"
 #include "qtx_generated.h"
 
 namespace qtx::cpu {
-
-// A oneDNN CPU engine shared by the primitives of one Executor.
-class DnnlEngine {
- public:
-  DnnlEngine();
-  ~DnnlEngine();
-  DnnlEngine(const DnnlEngine&) = delete;
-  DnnlEngine& operator=(const DnnlEngine&) = delete;
-
-  struct Impl;
-  const Impl& impl() const { return *impl_; }
-
- private:
-  std::unique_ptr<Impl> impl_;
-};
 
 class DnnlLinear {
  public:

@@ -1,5 +1,7 @@
 #include "engine/cpu/int8_gemm.h"
 
+#include <utility>
+
 #include "engine/cpu/dnnl_int8_matmul.h"
 #include "engine/cpu/int8_gemm_avx2.h"
 #include "qtx/error.h"
@@ -38,8 +40,8 @@ DnnlDequantization fused_dequantization(const Int8Weight& w, const QuantGrid& x,
 
 }  // namespace
 
-Int8Gemm::Int8Gemm(const Int8Weight& w, const Int8LinearSpec& spec, Int8Kernel kernel,
-                   const std::string& what)
+Int8Gemm::Int8Gemm(std::shared_ptr<const DnnlEngine> engine, const Int8Weight& w,
+                   const Int8LinearSpec& spec, Int8Kernel kernel, const std::string& what)
     : weight_(w),
       signed_input_(spec.static_input && !fits_u8(*spec.static_input)),
       kernel_(kernel == Int8Kernel::kAuto ? best_int8_kernel() : kernel),
@@ -52,9 +54,11 @@ Int8Gemm::Int8Gemm(const Int8Weight& w, const Int8LinearSpec& spec, Int8Kernel k
   if (kernel_ == Int8Kernel::kOneDnn && is_static_) {
     const DnnlDequantization d =
         fused_dequantization(w, static_input_, bias_, rowsum_, activation_);
-    dnnl_ = std::make_unique<DnnlInt8Matmul>(w.codes, w.n, w.k, signed_input_, &d);
+    dnnl_ =
+        std::make_unique<DnnlInt8Matmul>(std::move(engine), w.codes, w.n, w.k, signed_input_, &d);
   } else if (kernel_ == Int8Kernel::kOneDnn) {
-    dnnl_ = std::make_unique<DnnlInt8Matmul>(w.codes, w.n, w.k, signed_input_, nullptr);
+    dnnl_ = std::make_unique<DnnlInt8Matmul>(std::move(engine), w.codes, w.n, w.k, signed_input_,
+                                             nullptr);
   } else if (kernel_ == Int8Kernel::kAvx2) {
     if (!Avx2Int8Gemm::supported()) {
       throw Error(ErrorCode::kUnsupported, what + ": this CPU has no AVX2");

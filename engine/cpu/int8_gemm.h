@@ -36,6 +36,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/cpu/dnnl_engine.h"
 #include "engine/cpu/int8_kernel.h"
 #include "engine/cpu/int8_linear.h"
 
@@ -54,9 +55,9 @@ struct Int8LinearSpec {
 class Int8Gemm {
  public:
   // w.codes must outlive this object; they must lie in [-127, 127] (kInvalidFile naming
-  // `what` otherwise).
-  Int8Gemm(const Int8Weight& w, const Int8LinearSpec& spec, Int8Kernel kernel,
-           const std::string& what);
+  // `what` otherwise). The oneDNN kernel builds its matmul on `engine` (the Executor's).
+  Int8Gemm(std::shared_ptr<const DnnlEngine> engine, const Int8Weight& w,
+           const Int8LinearSpec& spec, Int8Kernel kernel, const std::string& what);
   ~Int8Gemm();
   Int8Gemm(const Int8Gemm&) = delete;
   Int8Gemm& operator=(const Int8Gemm&) = delete;

@@ -155,7 +155,7 @@ struct Executor::Prepared {
     const cpu::Int8LinearSpec spec{mode == ops::LinearMode::kStatic ? &input_grid : nullptr,
                                    bias_data, attrs.activation};
     plan.int8_linear =
-        std::make_unique<cpu::Int8Gemm>(w, spec, int8_kernel, "node '" + node.name + "'");
+        std::make_unique<cpu::Int8Gemm>(dnnl, w, spec, int8_kernel, "node '" + node.name + "'");
   }
 
   bool graph_constant(int index) const {

@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <memory>
 #include <random>
 #include <vector>
 
@@ -46,6 +47,12 @@ const fb::Activation kActivations[] = {fb::Activation::None, fb::Activation::Gel
 struct CodeRange {
   int lo, hi;
 };
+
+// One engine for the whole test, as one Executor shares its engine among its Linears.
+std::shared_ptr<const cpu::DnnlEngine> engine() {
+  static const auto shared = std::make_shared<const cpu::DnnlEngine>();
+  return shared;
+}
 
 bool onednn_has_vnni() {
   return cpu::best_int8_kernel() == cpu::Int8Kernel::kOneDnn;
@@ -115,7 +122,8 @@ TEST(Int8Gemm, S32AccumulatorsEqualReferenceBitForBit) {
         const CodeRange range = exact_range(kernel, is_signed);
         // Static s8 inputs share one grid; dynamic u8 ones have a zero point per row.
         cpu::QuantGrid grid{1.0f, 0, -128, 127};
-        const cpu::Int8Gemm gemm(w, {is_signed ? &grid : nullptr, nullptr}, kernel, "test");
+        const cpu::Int8Gemm gemm(engine(), w, {is_signed ? &grid : nullptr, nullptr}, kernel,
+                                 "test");
         ASSERT_FALSE(gemm.fused());
         // Twice, at two row counts: oneDNN primitives are cached per row count.
         for (int64_t m : {c.m, c.m + 3}) {
@@ -146,12 +154,12 @@ TEST(Int8Gemm, ExactWhereVpmaddubswPairsSaturate) {
   if (cpu::Avx2Int8Gemm::supported()) kernels.push_back(cpu::Int8Kernel::kAvx2);
   if (onednn_has_vnni()) kernels.push_back(cpu::Int8Kernel::kOneDnn);
   for (cpu::Int8Kernel kernel : kernels) {
-    const cpu::Int8Gemm gemm(w, {}, kernel, "test");
+    const cpu::Int8Gemm gemm(engine(), w, {}, kernel, "test");
     EXPECT_EQ(run(gemm, x, n), std::vector<float>(m * n, want)) << cpu::int8_kernel_name(kernel);
   }
   // oneDNN 2.6 itself, which qtx only uses with VNNI: exact there; without VNNI every pair
   // sum saturates (measured on AVX2: 32767 * k / 2 = 1048544 instead of 2072640).
-  const cpu::DnnlInt8Matmul onednn(codes.data(), n, k, false, nullptr);
+  const cpu::DnnlInt8Matmul onednn(engine(), codes.data(), n, k, false, nullptr);
   std::vector<int32_t> raw(static_cast<size_t>(m * n));
   onednn.run(x.bytes.get(), m, raw.data());
   if (onednn_has_vnni()) {
@@ -169,7 +177,7 @@ TEST(Int8Gemm, OneDnnAddsBiasBeforeOutputScales) {
   const uint8_t code = 1;
   for (const fb::Activation act : {fb::Activation::None, fb::Activation::Relu}) {
     const cpu::DnnlDequantization d{{2.0f}, {3.0f}, act};
-    const cpu::DnnlInt8Matmul onednn(&weight, 1, 1, false, &d);
+    const cpu::DnnlInt8Matmul onednn(engine(), &weight, 1, 1, false, &d);
     float y = 0;
     onednn.run(&code, 1, &y);
     EXPECT_EQ(y, 8.0f);
@@ -192,10 +200,11 @@ TEST(Int8Gemm, FusedPathFoldsTheZeroPointIntoTheBias) {
   x.scales = {0.5f};
   x.zero_points = {100};
   const std::vector<float> want = {13.25f, -130.0f};
-  const cpu::Int8Gemm fused(w, {&grid, bias.data()}, cpu::Int8Kernel::kOneDnn, "test");
+  const cpu::Int8Gemm fused(engine(), w, {&grid, bias.data()}, cpu::Int8Kernel::kOneDnn, "test");
   ASSERT_TRUE(fused.fused());
   EXPECT_EQ(run(fused, x, 2), want);
-  const cpu::Int8Gemm reference(w, {&grid, bias.data()}, cpu::Int8Kernel::kReference, "test");
+  const cpu::Int8Gemm reference(engine(), w, {&grid, bias.data()}, cpu::Int8Kernel::kReference,
+                                "test");
   EXPECT_EQ(run(reference, x, 2), want);
 }
 
@@ -281,7 +290,7 @@ TEST(Int8Linear, OpMatchesContractOnBothBackends) {
         const cpu::Int8LinearSpec spec{mode.is_static ? &mode.grid : nullptr, b.data<float>(),
                                        attrs.activation};
         for (cpu::Int8Kernel kernel : {cpu::Int8Kernel::kAuto, cpu::Int8Kernel::kReference}) {
-          const cpu::Int8Gemm gemm(iw, spec, kernel, name);
+          const cpu::Int8Gemm gemm(engine(), iw, spec, kernel, name);
           const Tensor got =
               ops::linear({name, false}, attrs, x, w.tensor, &b, quant, {nullptr, &gemm});
           if (gemm.fused()) {
@@ -327,7 +336,7 @@ TEST(Int8Linear, S32PathsEqualReferenceBitForBit) {
               std::vector<float> want(static_cast<size_t>(c.m * c.n));
               cpu::int8_accumulate_reference(x, iw, cpu::accumulators_in(want.data()));
               cpu::int8_epilogue(x, iw, {}, {b.data<float>(), act, out}, 1, want.data());
-              const cpu::Int8Gemm gemm(iw, spec, kernel, "fc");
+              const cpu::Int8Gemm gemm(engine(), iw, spec, kernel, "fc");
               ASSERT_EQ(run(gemm, x, c.n, out), want);
             }
           }
@@ -392,7 +401,7 @@ TEST(Int8Linear, FusedPathIsWithinRoundingOfReference) {
                                               << " bias " << (b != nullptr) << " act " << int(act));
             fb::LinearAttrsT attrs;
             attrs.activation = act;
-            const cpu::Int8Gemm gemm(iw, {&grid, b ? b->data<float>() : nullptr, act},
+            const cpu::Int8Gemm gemm(engine(), iw, {&grid, b ? b->data<float>() : nullptr, act},
                                      cpu::Int8Kernel::kOneDnn, "fc");
             ASSERT_TRUE(gemm.fused());
             for (const fb::QuantParamsT* out :
@@ -431,7 +440,7 @@ TEST(Int8Linear, FusedRowsBarelyDependOnRowCount) {
     const TestWeight w(n, k, true, 7);
     const cpu::Int8Weight iw = ops::int8_weight({"fc", false}, w.tensor, &w.params);
     const Tensor b = random_tensor({n}, 8, 0.3f);
-    const cpu::Int8Gemm gemm(iw, {&grid, b.data<float>(), fb::Activation::Gelu},
+    const cpu::Int8Gemm gemm(engine(), iw, {&grid, b.data<float>(), fb::Activation::Gelu},
                              cpu::Int8Kernel::kOneDnn, "fc");
     for (const cpu::QuantGrid* out : {&output, static_cast<const cpu::QuantGrid*>(nullptr)}) {
       cpu::ActivationCodes x = random_activations(m, k, is_signed, range, 9);
@@ -550,7 +559,7 @@ TEST(Int8Linear, RefusesBrokenWeights) {
   w.data<int8_t>()[5] = -128;
   const cpu::Int8Weight iw = ops::int8_weight({name, false}, w, &wp);
   try {
-    cpu::Int8Gemm(iw, {}, cpu::Int8Kernel::kAuto, name);
+    cpu::Int8Gemm(engine(), iw, {}, cpu::Int8Kernel::kAuto, name);
     FAIL() << "accepted a -128 weight code";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::kInvalidFile);
