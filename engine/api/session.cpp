@@ -30,8 +30,8 @@ ForwardResult to_result(const Tensor& output, const runtime::PaddedBatch& batch)
   result.width = output.dim(-1);
   result.lengths = pooled ? std::vector<int64_t>(batch.lengths.size(), 1) : batch.lengths;
   result.left_padded = !pooled && batch.side == runtime::PadSide::kLeft;
-  const float* data = output.data<float>();
-  result.values.assign(data, data + output.numel());
+  result.values = {output.data<float>(), static_cast<size_t>(output.numel())};
+  result.storage = output.storage();
   return result;
 }
 

@@ -50,6 +50,8 @@ class Tensor {
     return static_cast<const T*>(data_);
   }
   const void* raw() const { return data_; }
+  // What keeps the bytes alive: holding it keeps raw() valid after the Tensor is gone.
+  const std::shared_ptr<const void>& storage() const { return storage_; }
   void* raw_mutable();
 
   // Same bytes, new shape of the same element count.

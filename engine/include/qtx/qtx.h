@@ -87,9 +87,12 @@ struct SessionOptions {
   int threads = 0;  // 0: all cores
 };
 
-// A padded batch of model outputs: values[(b * max_length + s) * width + d].
+// A padded batch of model outputs: values[(b * max_length + s) * width + d]. The values are
+// the engine's own output buffer, kept alive by `storage` (shared by copies of the result),
+// so a forward pass hands its logits over without copying them.
 struct ForwardResult {
-  std::vector<float> values;
+  std::span<const float> values;
+  std::shared_ptr<const void> storage;
   int64_t batch = 0;
   int64_t max_length = 0;
   int64_t width = 0;             // vocabulary (LM heads), labels (classifiers) or hidden size
