@@ -199,7 +199,7 @@ void run_eval(const EvalOptions& options) {
   if (!options.dump_windows.empty()) write_windows_json(options.dump_windows, windows);
   const EvalScore score =
       score_windows(*model.session, compared.session.get(), windows,
-                    static_cast<size_t>(options.batch_size), progress_printer());
+                    static_cast<size_t>(options.batch_size), options.threads, progress_printer());
   const Report report{options.model_path, options.compare_path, window, windows.size(), &score};
   if (options.json) {
     print_json(report);
@@ -230,7 +230,8 @@ void add_options(CLI::App& cmd, EvalOptions& o) {
       ->check(CLI::Range(int64_t{0}, std::numeric_limits<int64_t>::max()));
   cmd.add_option("--dump-windows", o.dump_windows,
                  "write the scored inputs, positions and targets as JSON");
-  cmd.add_option("--threads", o.threads, "0: all cores")->check(CLI::Range(0, 4096));
+  cmd.add_option("--threads", o.threads, "threads of the models and the scoring (0: all cores)")
+      ->check(CLI::Range(0, 4096));
   cmd.add_option("--backend", o.backend, "cpu or reference")
       ->check(CLI::IsMember({"cpu", "reference"}));
   cmd.add_flag("--json", o.json, "print one JSON object");
