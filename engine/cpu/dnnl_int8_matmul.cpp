@@ -1,14 +1,12 @@
 #include "engine/cpu/dnnl_int8_matmul.h"
 
-#include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <utility>
 
 #include "engine/cpu/dnnl_eltwise.h"
-#include "engine/cpu/dnnl_engine_impl.h"
+#include "engine/cpu/dnnl_matmul_cache.h"
 #include "qtx/error.h"
 
 namespace qtx::cpu {
@@ -17,16 +15,6 @@ using dt = dnnl::memory::data_type;
 using tag = dnnl::memory::format_tag;
 
 namespace {
-
-// The row count the weight layout is chosen for: a typical prefill (batch x sequence).
-constexpr int64_t kLayoutRows = 128;
-// Distinct row counts kept; beyond it the cache starts over (bounded memory).
-constexpr size_t kMaxCachedPrimitives = 64;
-
-struct Compiled {
-  dnnl::matmul matmul;
-  dnnl::memory::desc scratch;
-};
 
 // The output scales, bias and activation of the fused form.
 dnnl::primitive_attr fused_attr(const DnnlDequantization& d) {
@@ -46,10 +34,9 @@ struct DnnlInt8Matmul::Impl {
   dt src_type;
   dt dst_type;
   dnnl::primitive_attr attr;
-  dnnl::memory weights;  // in the layout chosen for kLayoutRows rows
+  dnnl::memory weights;  // in the layout chosen for kDnnlLayoutRows rows
   dnnl::memory bias;     // [1, n] f32 in accumulator units, or empty
-  mutable std::mutex mutex;
-  mutable std::map<int64_t, std::shared_ptr<const Compiled>> compiled;
+  MatmulCache compiled;
 
   Impl(std::shared_ptr<const DnnlEngine> e, int64_t n_, int64_t k_, bool signed_src,
        const DnnlDequantization* d)
@@ -71,32 +58,21 @@ struct DnnlInt8Matmul::Impl {
     return dnnl::matmul::primitive_desc(d, attr, engine);
   }
 
-  // Shared ownership: a caller keeps its primitive even if the cache starts over meanwhile.
-  std::shared_ptr<const Compiled> get(int64_t m) const {
-    std::lock_guard<std::mutex> lock(mutex);
-    auto it = compiled.find(m);
-    if (it != compiled.end()) return it->second;
-    if (compiled.size() >= kMaxCachedPrimitives) compiled.clear();
+  CompiledMatmul compile(int64_t m) const {
     const auto pd = describe(m, weights.get_desc());
-    auto c = std::make_shared<const Compiled>(Compiled{dnnl::matmul(pd), pd.scratchpad_desc()});
-    return compiled.emplace(m, std::move(c)).first->second;
+    return {dnnl::matmul(pd), pd.scratchpad_desc()};
   }
 
   void execute(const uint8_t* x, int64_t m, void* out) const {
     try {
-      const std::shared_ptr<const Compiled> c = get(m);
-      dnnl::stream stream(engine);
-      const dnnl::memory src({{m, k}, src_type, tag::ab}, engine, const_cast<uint8_t*>(x));
-      const dnnl::memory dst({{m, n}, dst_type, tag::ab}, engine, out);
-      const ScratchPool::Lease lease = owner->impl().scratch.acquire(c->scratch.get_size());
-      const dnnl::memory scratch(c->scratch, engine, lease.data());
-      std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, src},
-                                                 {DNNL_ARG_WEIGHTS, weights},
-                                                 {DNNL_ARG_DST, dst},
-                                                 {DNNL_ARG_SCRATCHPAD, scratch}};
+      const auto c = compiled.get(m, [this](int64_t rows) { return compile(rows); });
+      std::unordered_map<int, dnnl::memory> args{
+          {DNNL_ARG_SRC,
+           dnnl::memory({{m, k}, src_type, tag::ab}, engine, const_cast<uint8_t*>(x))},
+          {DNNL_ARG_WEIGHTS, weights},
+          {DNNL_ARG_DST, dnnl::memory({{m, n}, dst_type, tag::ab}, engine, out)}};
       if (bias) args.emplace(DNNL_ARG_BIAS, bias);
-      c->matmul.execute(stream, args);
-      stream.wait();
+      execute_matmul(*owner, *c, std::move(args));
     } catch (const dnnl::error& e) {
       throw Error(ErrorCode::kInternal, std::string("oneDNN int8 matmul failed: ") + e.what());
     }
@@ -119,7 +95,7 @@ DnnlInt8Matmul::DnnlInt8Matmul(std::shared_ptr<const DnnlEngine> engine, const i
     }
     // W [n, k] row-major is the matmul's [k, n] weight in column-major ("ba") order.
     dnnl::memory plain({{k, n}, dt::s8, tag::ba}, im.engine, const_cast<int8_t*>(weight));
-    const auto pd = im.describe(kLayoutRows, {{k, n}, dt::s8, tag::any});
+    const auto pd = im.describe(kDnnlLayoutRows, {{k, n}, dt::s8, tag::any});
     im.weights = dnnl::memory(pd.weights_desc(), im.engine);
     dnnl::reorder(plain, im.weights).execute(stream, plain, im.weights);
     stream.wait();

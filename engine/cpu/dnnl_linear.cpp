@@ -1,13 +1,11 @@
 #include "engine/cpu/dnnl_linear.h"
 
-#include <map>
-#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "engine/cpu/dnnl_eltwise.h"
-#include "engine/cpu/dnnl_engine_impl.h"
+#include "engine/cpu/dnnl_matmul_cache.h"
 #include "qtx/error.h"
 
 namespace qtx::cpu {
@@ -15,33 +13,15 @@ namespace qtx::cpu {
 using dt = dnnl::memory::data_type;
 using tag = dnnl::memory::format_tag;
 
-namespace {
-
-// The row count the weight layout is chosen for: a typical prefill (batch x sequence).
-constexpr int64_t kLayoutRows = 128;
-// Distinct row counts kept; beyond it the cache starts over (bounded memory).
-constexpr size_t kMaxCachedPrimitives = 64;
-
-// A primitive for one row count, bound to the packed weights or, where oneDNN has no
-// implementation for that layout at this row count, to the plain ones.
-struct Compiled {
-  dnnl::matmul matmul;
-  dnnl::memory::desc scratch;
-  bool packed;
-};
-
-}  // namespace
-
 struct DnnlLinear::Impl {
   std::shared_ptr<const DnnlEngine> owner;
   const dnnl::engine& engine;
   int64_t n, k;
   dnnl::primitive_attr attr;
   dnnl::memory plain;    // the caller's [n, k] weight, viewed as [k, n] "ba"
-  dnnl::memory weights;  // in the layout chosen for kLayoutRows rows
+  dnnl::memory weights;  // in the layout chosen for kDnnlLayoutRows rows
   dnnl::memory bias;     // [1, n] or empty
-  mutable std::mutex mutex;
-  mutable std::map<int64_t, std::shared_ptr<const Compiled>> compiled;
+  MatmulCache compiled;
 
   Impl(std::shared_ptr<const DnnlEngine> e, int64_t n_, int64_t k_)
       : owner(std::move(e)), engine(owner->impl().engine), n(n_), k(k_) {}
@@ -54,25 +34,14 @@ struct DnnlLinear::Impl {
     return dnnl::matmul::primitive_desc(d, attr, engine);
   }
 
-  std::shared_ptr<const Compiled> compile(int64_t m) const {
+  CompiledMatmul compile(int64_t m) const {
     try {
       const auto pd = describe(m, weights.get_desc());
-      return std::make_shared<const Compiled>(
-          Compiled{dnnl::matmul(pd), pd.scratchpad_desc(), true});
+      return {dnnl::matmul(pd), pd.scratchpad_desc(), true};
     } catch (const dnnl::error&) {
       const auto pd = describe(m, plain.get_desc());
-      return std::make_shared<const Compiled>(
-          Compiled{dnnl::matmul(pd), pd.scratchpad_desc(), false});
+      return {dnnl::matmul(pd), pd.scratchpad_desc(), false};
     }
-  }
-
-  // Shared ownership: a caller keeps its primitive even if the cache starts over meanwhile.
-  std::shared_ptr<const Compiled> get(int64_t m) const {
-    std::lock_guard<std::mutex> lock(mutex);
-    auto it = compiled.find(m);
-    if (it != compiled.end()) return it->second;
-    if (compiled.size() >= kMaxCachedPrimitives) compiled.clear();
-    return compiled.emplace(m, compile(m)).first->second;
   }
 };
 
@@ -91,7 +60,7 @@ DnnlLinear::DnnlLinear(std::shared_ptr<const DnnlEngine> engine, const float* we
     }
     // W [n, k] row-major is the matmul's [k, n] weight in column-major ("ba") order.
     im.plain = dnnl::memory({{k, n}, dt::f32, tag::ba}, im.engine, const_cast<float*>(weight));
-    const auto pd = im.describe(kLayoutRows, {{k, n}, dt::f32, tag::any});
+    const auto pd = im.describe(kDnnlLayoutRows, {{k, n}, dt::f32, tag::any});
     im.weights = dnnl::memory(pd.weights_desc(), im.engine);
     dnnl::reorder(im.plain, im.weights).execute(stream, im.plain, im.weights);
     stream.wait();
@@ -105,20 +74,14 @@ DnnlLinear::~DnnlLinear() = default;
 void DnnlLinear::run(const float* x, int64_t m, float* y) const {
   const Impl& im = *impl_;
   try {
-    const std::shared_ptr<const Compiled> c = im.get(m);
-    dnnl::stream stream(im.engine);
-    const dnnl::memory src({{m, im.k}, dt::f32, tag::ab}, im.engine, const_cast<float*>(x));
-    const dnnl::memory dst({{m, im.n}, dt::f32, tag::ab}, im.engine, y);
-    const ScratchPool::Lease lease = im.owner->impl().scratch.acquire(c->scratch.get_size());
-    const dnnl::memory scratch(c->scratch, im.engine, lease.data());
+    const auto c = im.compiled.get(m, [&im](int64_t rows) { return im.compile(rows); });
     std::unordered_map<int, dnnl::memory> args{
-        {DNNL_ARG_SRC, src},
+        {DNNL_ARG_SRC,
+         dnnl::memory({{m, im.k}, dt::f32, tag::ab}, im.engine, const_cast<float*>(x))},
         {DNNL_ARG_WEIGHTS, c->packed ? im.weights : im.plain},
-        {DNNL_ARG_DST, dst},
-        {DNNL_ARG_SCRATCHPAD, scratch}};
+        {DNNL_ARG_DST, dnnl::memory({{m, im.n}, dt::f32, tag::ab}, im.engine, y)}};
     if (im.bias) args.emplace(DNNL_ARG_BIAS, im.bias);
-    c->matmul.execute(stream, args);
-    stream.wait();
+    execute_matmul(*im.owner, *c, std::move(args));
   } catch (const dnnl::error& e) {
     throw Error(ErrorCode::kInternal, std::string("oneDNN matmul failed: ") + e.what());
   }
