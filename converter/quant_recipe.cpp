@@ -40,10 +40,16 @@ void apply_paper_preset(const QuantizeOptions& options, fb::Family family, Quant
         "--preset paper fixes weights, estimator, activation symmetry and calibration samples;"
         " leave those options out");
   }
+  if (options.quantize_softmax_output) {
+    bad_option(
+        "--preset paper quantizes the softmax output already; leave --quantize-softmax-output"
+        " out");
+  }
   const bool opt = family == fb::Family::Opt;
   recipe.name = "paper";
   recipe.activations = ActivationMode::kStatic;
   recipe.placement = Placement::kPaper;
+  recipe.quantize_softmax_output = true;
   recipe.weights = WeightGranularity::kPerTensor;
   recipe.weight_range = opt ? WeightRange::kMse : WeightRange::kAbsMax;
   recipe.estimator = opt ? EstimatorSpec{EstimatorKind::kPercentile, kPaperOptPercentile}
@@ -51,6 +57,17 @@ void apply_paper_preset(const QuantizeOptions& options, fb::Family family, Quant
   recipe.calibration_samples =
       recipe.calibration_batch * (opt ? kPaperOptBatches : kPaperBertBatches);
   recipe.keep_float.push_back("logits");
+}
+
+// The softmax-output quantizer is static (calibrated): w8 and w8a8-dynamic cannot take it.
+void check_softmax_output_option(const QuantizeOptions& options, ActivationMode activations) {
+  if (!options.quantize_softmax_output || activations == ActivationMode::kStatic) return;
+  bad_option(
+      "--quantize-softmax-output adds a calibrated quantizer and needs --quantize w8a8, not " +
+      options.mode +
+      (activations == ActivationMode::kNone
+           ? " (it quantizes no activations)"
+           : " (it quantizes only Linear inputs, per token at run time)"));
 }
 
 void check_calibration(const QuantizeOptions& options, const QuantRecipe& recipe) {
@@ -69,10 +86,23 @@ void check_calibration(const QuantizeOptions& options, const QuantRecipe& recipe
   }
 }
 
+std::string static_description(const QuantRecipe& recipe, const std::string& granularity) {
+  return "int8 weights (" + granularity + "), static " +
+         (recipe.symmetric_activations ? "symmetric s8" : "asymmetric u8") +
+         " per-tensor activations calibrated with " + recipe.estimator.name() +
+         (recipe.placement == Placement::kPaper ? ", quantizers placed as in Bondarenko et al. 2023"
+                                                : "") +
+         (recipe.quantize_softmax_output ? ", softmax output quantized"
+                                         : ", softmax output kept float");
+}
+
 }  // namespace
 
 QuantRecipe resolve_recipe(const QuantizeOptions& options, fb::Family family) {
   if (!options.requested()) bad_option("no quantization mode or preset given");
+  if (options.mode.empty() && options.preset.empty()) {
+    bad_option("--quantize-softmax-output needs --quantize w8a8");  // given alone
+  }
   QuantRecipe recipe;
   if (options.preset == "paper") {
     apply_paper_preset(options, family, recipe);
@@ -81,9 +111,11 @@ QuantRecipe resolve_recipe(const QuantizeOptions& options, fb::Family family) {
   } else {
     recipe.name = options.mode;
     recipe.activations = activation_mode(options.mode);
+    check_softmax_output_option(options, recipe.activations);
     if (options.weights) recipe.weights = weight_granularity(*options.weights);
     if (options.estimator) recipe.estimator = EstimatorSpec::parse(*options.estimator);
     recipe.symmetric_activations = options.symmetric_activations;
+    recipe.quantize_softmax_output = options.quantize_softmax_output;
     if (options.calibration_samples) recipe.calibration_samples = *options.calibration_samples;
   }
   recipe.keep_float.insert(recipe.keep_float.end(), options.keep_float.begin(),
@@ -110,12 +142,7 @@ std::unique_ptr<fb::QuantRecipeT> describe_recipe(const QuantRecipe& recipe, int
     case ActivationMode::kStatic:
       out->activations = recipe.symmetric_activations ? DType::I8 : DType::U8;
       out->activation_mode = "static";
-      out->description = "int8 weights (" + out->weight_granularity + "), static " +
-                         (recipe.symmetric_activations ? "symmetric s8" : "asymmetric u8") +
-                         " per-tensor activations calibrated with " + recipe.estimator.name() +
-                         (recipe.placement == Placement::kPaper
-                              ? ", quantizers placed as in Bondarenko et al. 2023"
-                              : "");
+      out->description = static_description(recipe, out->weight_granularity);
       break;
     case ActivationMode::kDynamic:
       out->activations = DType::U8;
@@ -125,6 +152,7 @@ std::unique_ptr<fb::QuantRecipeT> describe_recipe(const QuantRecipe& recipe, int
       break;
   }
   out->activation_symmetric = static_acts && recipe.symmetric_activations;
+  out->softmax_output_quantized = static_acts && recipe.quantize_softmax_output;
   if (static_acts) {
     out->estimator = recipe.estimator.name();
     out->calibration_data = std::filesystem::path(recipe.calibration_data).filename().string();

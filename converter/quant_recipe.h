@@ -4,7 +4,7 @@
 // - "w8": int8 weights, float activations (weight-only).
 // - "w8a8": int8 weights, static int8 activations from calibration, placed as the paper's W8A8
 //   (inputs of quantized Linears, Q/K/V, residual sums; the softmax output stays float, see
-//   quantize_plan.h).
+//   quantize_plan.h, unless --quantize-softmax-output asks for the exact setting).
 // - "w8a8-dynamic": int8 weights, every quantized Linear quantizes its input per token at run
 //   time (LinearAttrs.dynamic_quant); no calibration, and Q/K/V/probs stay float because the
 //   contract's dynamic quantization exists only for Linear inputs.
@@ -28,12 +28,14 @@ struct QuantizeOptions {
   std::optional<std::string> weights;    // "per-channel" | "per-tensor"
   std::optional<std::string> estimator;  // EstimatorSpec::parse's forms
   bool symmetric_activations = false;
-  std::vector<std::string> keep_float;  // fnmatch patterns over node and weight names
-  std::string calibration_data;         // a text file
+  bool quantize_softmax_output = false;  // w8a8 only: a static quantizer on every Attention's probs
+  std::vector<std::string> keep_float;   // fnmatch patterns over node and weight names
+  std::string calibration_data;          // a text file
   std::optional<int> calibration_samples;
   int calibration_seq_len = 128;
 
-  bool requested() const { return !mode.empty() || !preset.empty(); }
+  // The softmax-output flag counts: alone it is an error, never a silent float conversion.
+  bool requested() const { return !mode.empty() || !preset.empty() || quantize_softmax_output; }
 };
 
 enum class ActivationMode { kNone, kStatic, kDynamic };
@@ -48,6 +50,9 @@ struct QuantRecipe {
   WeightRange weight_range = WeightRange::kAbsMax;
   EstimatorSpec estimator;
   bool symmetric_activations = false;
+  // Static quantizers on every Attention's softmax output ("probs"): the paper preset's, or the
+  // default placement's with --quantize-softmax-output.
+  bool quantize_softmax_output = false;
   std::vector<std::string> keep_float;
   std::string calibration_data;
   int calibration_samples = 128;
@@ -60,9 +65,11 @@ struct QuantRecipe {
 // Checks the options and fills the recipe. The paper preset (w8a8 only) fixes: weights per
 // tensor (absmax for BERT, MSE for OPT), activations asymmetric static per tensor, running
 // min-max over 16 batches for BERT, the 99.999th percentile over 4 batches for OPT, the
-// paper's quantizer placement, and the output head ("logits") in float; giving --weights,
-// --estimator, --symmetric-activations or --calibration-samples with it is an error.
-// Static recipes without calibration data are refused. Errors are kInvalidArgument.
+// paper's quantizer placement (the softmax output included), and the output head ("logits") in
+// float; giving --weights, --estimator, --symmetric-activations, --calibration-samples or
+// --quantize-softmax-output with it is an error. --quantize-softmax-output needs w8a8 (static):
+// w8 quantizes no activation and w8a8-dynamic only Linear inputs. Static recipes without
+// calibration data are refused. Errors are kInvalidArgument.
 QuantRecipe resolve_recipe(const QuantizeOptions& options, fb::Family family);
 
 // The .qtx record; `samples_used` is how many calibration sequences the ranges came from.

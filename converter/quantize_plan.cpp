@@ -84,9 +84,9 @@ class Planner {
                   "quantize: attention node '" + node.name + "' lacks its q, k, v inputs");
     }
     for (size_t i = 0; i < 3; ++i) quantize_tensor(node.inputs[i]);
+    if (recipe_.quantize_softmax_output) points_.insert({n, "probs"});
     if (paper()) {
       points_.insert({n, "scores"});
-      points_.insert({n, "probs"});
       points_.insert({n, "output"});
     }
   }

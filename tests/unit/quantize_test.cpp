@@ -1,6 +1,7 @@
 // The quantization rewrite (converter/quantize_plan.h, converter/quantize.h) on a tiny graph
 // built by hand: which values get quantizers under each recipe, keep-float patterns, weight
 // codes and scales against hand computation, and the recipes' option checks.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -15,9 +16,12 @@
 #include "converter/quantize_plan.h"
 #include "engine/graph/graph_builder.h"
 #include "qtx/error.h"
+#include "tests/unit/checkpoint_test_util.h"
 
 namespace qtx::convert {
 namespace {
+
+using ::testing::HasSubstr;
 
 constexpr int64_t kVocab = 6, kHidden = 4, kFfn = 8;
 
@@ -122,6 +126,43 @@ TEST(QuantizeTest, DefaultW8A8QuantizesLinearInputsQkvAndResiduals) {
             (std::set<std::string>{"ln", "q", "k", "v", "ctx", "res", "ffn", "res2"}));
 }
 
+// --quantize-softmax-output: the default placement plus the softmax output, nothing else.
+TEST(QuantizeTest, SoftmaxOutputFlagAddsTheProbsOfTheAttention) {
+  const ModelDef model = tiny_model();
+  QuantizeOptions options;
+  options.mode = "w8a8";
+  options.calibration_data = "calibration.txt";
+  options.quantize_softmax_output = true;
+  const QuantRecipe recipe = resolve_recipe(options, fb::Family::Bert);
+  EXPECT_TRUE(recipe.quantize_softmax_output);
+  EXPECT_EQ(recipe.placement, Placement::kDefault);
+  const QuantPlan plan = plan_quantization(model.graph(), recipe);
+  EXPECT_EQ(node_names(model.graph(), plan.quantized_linears), kAllLinears);
+  EXPECT_EQ(point_names(model.graph(), plan),
+            (std::set<std::string>{"ln", "q", "k", "v", "ctx:probs", "ctx", "res", "ffn", "res2"}));
+  EXPECT_FALSE(recipe_for("w8a8").quantize_softmax_output);
+}
+
+// Each flag is its own error, all kInvalidArgument and naming the flag.
+TEST(QuantizeTest, SoftmaxOutputFlagNeedsStaticW8A8WithoutThePreset) {
+  auto refusal = [](const std::string& mode, const std::string& preset) {
+    QuantizeOptions options;
+    options.mode = mode;
+    options.preset = preset;
+    options.calibration_data = "calibration.txt";
+    options.quantize_softmax_output = true;
+    return testing::error_of([&] { (void)resolve_recipe(options, fb::Family::Opt); },
+                             ErrorCode::kInvalidArgument);
+  };
+  EXPECT_THAT(refusal("w8", ""), HasSubstr("--quantize-softmax-output"));
+  EXPECT_THAT(refusal("w8", ""), HasSubstr("not w8 (it quantizes no activations)"));
+  EXPECT_THAT(refusal("w8a8-dynamic", ""), HasSubstr("not w8a8-dynamic"));
+  EXPECT_THAT(refusal("", "paper"), HasSubstr("--preset paper quantizes the softmax output"));
+  EXPECT_THAT(refusal("w8a8", "paper"), HasSubstr("leave --quantize-softmax-output out"));
+  // Alone, the flag is a request to quantize, never a silent float conversion.
+  EXPECT_THAT(refusal("", ""), HasSubstr("--quantize-softmax-output needs --quantize w8a8"));
+}
+
 TEST(QuantizeTest, KeepFloatLeavesTheLinearAndItsInputInFloat) {
   const ModelDef model = tiny_model();
   const QuantPlan plan = plan_quantization(model.graph(), recipe_for("w8a8", {"ffn_o*"}));
@@ -142,6 +183,8 @@ TEST(QuantizeTest, PaperPresetPlacesTheQuantizersOfThePaper) {
   EXPECT_EQ(point_names(model.graph(), plan),
             (std::set<std::string>{"emb", "ln", "q", "k", "v", "ctx:scores", "ctx:probs", "ctx",
                                    "o", "res", "ffn", "ffn_out", "res2"}));
+  EXPECT_TRUE(recipe.quantize_softmax_output);
+  EXPECT_TRUE(describe_recipe(recipe, 128)->softmax_output_quantized);
   EXPECT_EQ(recipe.weights, WeightGranularity::kPerTensor);
   EXPECT_EQ(recipe.weight_range, WeightRange::kAbsMax);
   EXPECT_EQ(recipe.estimator.name(), "running-minmax");
@@ -271,6 +314,35 @@ TEST(QuantizeTest, RewriteStoresInt8WeightsActivationParamsAndTheRecipe) {
   EXPECT_EQ(r.estimator, "minmax");
   EXPECT_EQ(r.calibration_data, "calibration.txt");
   EXPECT_EQ(r.calibration_samples, 17);
+  EXPECT_FALSE(r.softmax_output_quantized);
+  EXPECT_THAT(r.description, HasSubstr("softmax output kept float"));
+}
+
+// The probs point becomes the Attention's probs_quant (the runtime's softmax-output quantizer),
+// and the record says so.
+TEST(QuantizeTest, SoftmaxOutputFlagStoresProbsParamsAndTheRecipeField) {
+  ModelDef model = tiny_model();
+  QuantizeOptions options;
+  options.mode = "w8a8";
+  options.calibration_data = "calibration.txt";
+  options.quantize_softmax_output = true;
+  const QuantRecipe recipe = resolve_recipe(options, fb::Family::Bert);
+  const QuantPlan plan = plan_quantization(model.graph(), recipe);
+  const std::vector<ValueRange> ranges(plan.activations.size(), ValueRange{0.0f, 1.0f});
+  quantize_model(model, plan, ranges, recipe, 3);
+  const auto* attention = model.graph().nodes[5]->op.AsAttentionAttrs();
+  ASSERT_NE(attention, nullptr);
+  ASSERT_TRUE(attention->probs_quant);
+  EXPECT_FALSE(attention->scores_quant);
+  EXPECT_EQ(attention->probs_quant->axis, -1);
+  ASSERT_EQ(attention->probs_quant->scales.size(), 1u);
+  EXPECT_FLOAT_EQ(attention->probs_quant->scales[0], 1.0f / 255.0f);
+  EXPECT_EQ(attention->probs_quant->zero_points, std::vector<int>{0});
+  const fb::QuantRecipeT& r = *model.desc.recipe;
+  EXPECT_EQ(r.name, "w8a8");
+  EXPECT_TRUE(r.softmax_output_quantized);
+  EXPECT_THAT(r.description, HasSubstr("softmax output quantized"));
+  EXPECT_THAT(r.description, ::testing::Not(HasSubstr("Bondarenko")));
 }
 
 TEST(QuantizeTest, DynamicRewriteFlagsEveryQuantizedLinear) {

@@ -107,6 +107,9 @@ void add_quantize_options(CLI::App& cmd, ConvertCommandOptions& o) {
           ->check(CLI::IsMember({"per-channel", "per-tensor"}));
   cmd.add_flag("--symmetric-activations", q.symmetric_activations,
                "static activations as symmetric s8 instead of asymmetric u8");
+  cmd.add_flag("--quantize-softmax-output", q.quantize_softmax_output,
+               "w8a8: quantize every attention's softmax output too (float by default; costs "
+               "perplexity on long causal windows)");
   cmd.add_option("--keep-float", q.keep_float,
                  "glob over node or weight names of Linears to keep in float (e.g. 'logits')");
 }

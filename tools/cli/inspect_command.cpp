@@ -94,6 +94,7 @@ Json recipe_json(const fb::QuantRecipeT& r) {
   recipe.set("weight_granularity", r.weight_granularity);
   recipe.set("activation_mode", r.activation_mode);
   recipe.set("activation_symmetric", r.activation_symmetric);
+  recipe.set("softmax_output_quantized", r.softmax_output_quantized);
   recipe.set("estimator", r.estimator);
   recipe.set("calibration_data", r.calibration_data);
   recipe.set("calibration_samples", r.calibration_samples);
