@@ -7,29 +7,26 @@
 #include "engine/cpu/attention_products.h"
 #include "engine/cpu/masked_softmax.h"
 #include "engine/cpu/parallel_for.h"
-#include "engine/cpu/vec8.h"
 
 namespace qtx::cpu {
 namespace {
 
-// Attention is two small GEMMs per (batch, head): scores = Q K^T and context = P V. Both run
-// as tiles of kTileRows query rows x kTileCols columns whose accumulators stay in registers
-// (two AVX2 vectors per row); every output is still one sequential sum, so the result does
-// not depend on the tiling. Tile sizes and the padded key stride are those of the int8
-// kernel's products (attention_products.h).
+// Attention is two small GEMMs per (batch, head): scores = Q K^T and context = P V, run by
+// attention_products.h's register tiles (the int8 kernel's float form), so every output is
+// one sequential sum and the result does not depend on the tiling.
 
 // Scratch for one (batch, head) pair: keys transposed to [dh, padded T] (zeros past T) so
 // score tiles read contiguous key columns; values packed to [T, dh] (in the [B, S, H] input
 // a head's rows lie H floats apart, a power-of-two multiple that maps every row to the same
-// few L1 sets); the scores of one row tile; the mask as 1/0
-// (visible) and 0/-inf (hidden) floats, so softmax adds and multiplies instead of branching.
+// few L1 sets); the scores and contexts of one row tile; the mask as 1/0 (visible) and
+// 0/-inf (hidden) floats, so softmax adds and multiplies instead of branching.
 struct HeadScratch {
   std::vector<float> keys_t;
-  std::vector<float> values;  // [T, dh]
-  std::vector<float> scores;  // [kTileRows, padded T]
+  std::vector<float> values;   // [T, dh]
+  std::vector<float> scores;   // [kTileRows, padded T]
+  std::vector<float> context;  // [kTileRows, dh]
   std::vector<float> visible;
   std::vector<float> hidden;
-  std::vector<float> spill;  // [dh]: the output of rows past the sequence in the last tile
 };
 
 void pack_values(KvView values, int64_t b, int64_t h, int64_t total, int64_t dh, float* packed) {
@@ -51,56 +48,6 @@ void transpose_keys(KvView keys, int64_t b, int64_t h, int64_t total, int64_t dh
   }
 }
 
-// Tiles are written with Vec8 (vec8.h) so that the accumulators are vectors along the columns,
-// the layout that keeps them in registers.
-constexpr int64_t kVecs = kTileCols / 8;
-
-// s[r][t0 .. t0 + kTileCols) = sum_d q[r][d] * kt[d][t], summed over d in order.
-[[gnu::always_inline]] inline void score_tile(const float* const* q, const float* kt,
-                                              int64_t stride, int64_t dh, int64_t t0, float* s) {
-  Vec8 acc[kTileRows][kVecs] = {};
-  for (int64_t d = 0; d < dh; ++d) {
-    Vec8 k[kVecs];
-    for (int64_t c = 0; c < kVecs; ++c) k[c] = vec_at(kt + d * stride + t0 + 8 * c);
-    for (int64_t r = 0; r < kTileRows; ++r) {
-      const float qd = q[r][d];
-      for (int64_t c = 0; c < kVecs; ++c) acc[r][c] += qd * k[c];
-    }
-  }
-  for (int64_t r = 0; r < kTileRows; ++r) {
-    for (int64_t c = 0; c < kVecs; ++c) vec_at(s + r * stride + t0 + 8 * c) = acc[r][c];
-  }
-}
-
-// o[r][d0 .. d0 + kTileCols) = sum_{t < n} p[r][t] * v[t][d], summed over t in order.
-[[gnu::always_inline]] inline void context_tile(const float* p, int64_t stride, const float* v,
-                                                int64_t token_stride, int64_t n, int64_t d0,
-                                                float* const* o) {
-  Vec8 acc[kTileRows][kVecs] = {};
-  for (int64_t t = 0; t < n; ++t) {
-    Vec8 x[kVecs];
-    for (int64_t c = 0; c < kVecs; ++c) x[c] = vec_at(v + t * token_stride + d0 + 8 * c);
-    for (int64_t r = 0; r < kTileRows; ++r) {
-      const float pt = p[r * stride + t];
-      for (int64_t c = 0; c < kVecs; ++c) acc[r][c] += pt * x[c];
-    }
-  }
-  for (int64_t r = 0; r < kTileRows; ++r) {
-    for (int64_t c = 0; c < kVecs; ++c) vec_at(o[r] + d0 + 8 * c) = acc[r][c];
-  }
-}
-
-void context_remainder(const float* p, int64_t stride, const float* v, int64_t token_stride,
-                       int64_t n, int64_t d0, int64_t dh, float* const* o) {
-  for (int64_t r = 0; r < kTileRows; ++r) {
-    for (int64_t d = d0; d < dh; ++d) {
-      float acc = 0.0f;
-      for (int64_t t = 0; t < n; ++t) acc += p[r * stride + t] * v[t * token_stride + d];
-      o[r][d] = acc;
-    }
-  }
-}
-
 // Copies row[0, n) to dst[0, total), zeros after n; nothing when dst is nullptr.
 void trace_row(const float* row, int64_t n, int64_t total, float* dst) {
   if (!dst) return;
@@ -108,8 +55,10 @@ void trace_row(const float* row, int64_t n, int64_t total, float* dst) {
   std::fill(dst + n, dst + total, 0.0f);
 }
 
-// Where one row tile's outputs and traced values go (trace rows nullptr: not wanted).
+// Where one row tile's queries come from and its outputs and traced values go (trace rows
+// nullptr: not wanted).
 struct RowTile {
+  int64_t rows;  // at most kTileRows
   const float* q[kTileRows];
   float* out[kTileRows];
   float* scores[kTileRows];
@@ -117,42 +66,32 @@ struct RowTile {
   int64_t keys[kTileRows];  // keys each query sees: T, or past + i + 1 when causal
 };
 
-// One row tile of one (batch, head); rows past the sequence repeat its last row into a
-// scratch output, so every tile is full.
-[[gnu::target_clones("arch=x86-64-v3", "default")]] void attend_rows(const RowTile& tile,
-                                                                     const AttentionRule& rule,
-                                                                     int64_t total, int64_t dh,
-                                                                     HeadScratch& scratch) {
-  const float* const* q = tile.q;
-  float* const* o = tile.out;
-  const int64_t* visible_keys = tile.keys;
-  const float* vbase = scratch.values.data();
-  const int64_t token_stride = dh;
-  const int64_t stride = static_cast<int64_t>(scratch.scores.size()) / kTileRows;
-  const int64_t n_max = *std::max_element(visible_keys, visible_keys + kTileRows);
+void attend_rows(const RowTile& tile, const AttentionRule& rule, int64_t total, int64_t dh,
+                 HeadScratch& scratch) {
+  const int64_t stride = padded_keys(total);
+  const int64_t n_max = *std::max_element(tile.keys, tile.keys + tile.rows);
   float* s = scratch.scores.data();
-  for (int64_t t0 = 0; t0 < n_max; t0 += kTileCols) {
-    score_tile(q, scratch.keys_t.data(), stride, dh, t0, s);
-  }
+  score_products(tile.rows, tile.q, scratch.keys_t.data(), stride, 0, dh, n_max, rule.scale, s);
   bool empty[kTileRows];
-  for (int64_t r = 0; r < kTileRows; ++r) {
+  for (int64_t r = 0; r < tile.rows; ++r) {
     float* sr = s + r * stride;
-    const int64_t n = visible_keys[r];
-    for (int64_t t = 0; t < n; ++t) sr[t] *= rule.scale;
+    const int64_t n = tile.keys[r];
     trace_row(sr, n, total, tile.scores[r]);
     const bool seen = masked_softmax(rule, scratch.visible.data(), scratch.hidden.data(), n, sr);
     std::fill(seen ? sr + n : sr, sr + n_max, 0.0f);
     trace_row(sr, n, total, tile.probs[r]);
     empty[r] = !seen;
   }
-  int64_t d0 = 0;
-  for (; d0 + kTileCols <= dh; d0 += kTileCols) {
-    context_tile(s, stride, vbase, token_stride, n_max, d0, o);
-  }
-  if (d0 < dh) context_remainder(s, stride, vbase, token_stride, n_max, d0, dh, o);
-  // A query with no visible key is padding: its context is exactly zero, whatever V holds.
-  for (int64_t r = 0; r < kTileRows; ++r) {
-    if (empty[r]) std::fill(o[r], o[r] + dh, 0.0f);
+  // x * 1 == x for every float: the sums themselves.
+  context_products(tile.rows, s, stride, scratch.values.data(), dh, 0, n_max, 1.0f,
+                   scratch.context.data());
+  for (int64_t r = 0; r < tile.rows; ++r) {
+    // A query with no visible key is padding: its context is exactly zero, whatever V holds.
+    if (empty[r]) {
+      std::fill(tile.out[r], tile.out[r] + dh, 0.0f);
+    } else {
+      std::copy_n(scratch.context.data() + r * dh, dh, tile.out[r]);
+    }
   }
 }
 
@@ -172,13 +111,13 @@ void attend_head(const float* q, const int32_t* mask, const AttentionShape& shap
   const int64_t trace_base = (b * shape.heads + h) * shape.seq * total;
   for (int64_t i0 = 0; i0 < shape.seq; i0 += kTileRows) {
     RowTile tile;
-    for (int64_t r = 0; r < kTileRows; ++r) {
-      const int64_t i = std::min(i0 + r, shape.seq - 1);
-      const bool real = i0 + r < shape.seq;
+    tile.rows = std::min(kTileRows, shape.seq - i0);
+    for (int64_t r = 0; r < tile.rows; ++r) {
+      const int64_t i = i0 + r;
       tile.q[r] = q + (b * shape.seq + i) * row + h * dh;
-      tile.out[r] = real ? out + (b * shape.seq + i) * row + h * dh : scratch.spill.data();
-      tile.scores[r] = real && trace.scores ? trace.scores + trace_base + i * total : nullptr;
-      tile.probs[r] = real && trace.probs ? trace.probs + trace_base + i * total : nullptr;
+      tile.out[r] = out + (b * shape.seq + i) * row + h * dh;
+      tile.scores[r] = trace.scores ? trace.scores + trace_base + i * total : nullptr;
+      tile.probs[r] = trace.probs ? trace.probs + trace_base + i * total : nullptr;
       tile.keys[r] = rule.causal ? past + i + 1 : total;
     }
     attend_rows(tile, rule, total, dh, scratch);
@@ -201,9 +140,9 @@ void attention(const float* q, KvView keys, KvView values, const int32_t* mask,
     scratch.keys_t.resize(static_cast<size_t>(shape.dh * stride));
     scratch.values.resize(static_cast<size_t>(shape.total * shape.dh));
     scratch.scores.resize(static_cast<size_t>(kTileRows * stride));
+    scratch.context.resize(static_cast<size_t>(kTileRows * shape.dh));
     scratch.visible.resize(static_cast<size_t>(shape.total));
     scratch.hidden.resize(static_cast<size_t>(shape.total));
-    scratch.spill.resize(static_cast<size_t>(shape.dh));
     for (int64_t pair = begin; pair < end; ++pair) {
       const int64_t b = pair / shape.heads, h = pair % shape.heads;
       transpose_keys(keys, b, h, shape.total, shape.dh, scratch.keys_t.data());

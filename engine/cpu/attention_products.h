@@ -2,8 +2,9 @@
 // Q K^T against keys stored transposed, and contexts P V. Both run as tiles of up to
 // kTileRows rows x kTileCols columns whose accumulators stay in AVX2 registers, and every
 // output is one sum taken in order of the reduced index, so results do not depend on the
-// tiling or the ISA. The int8 kernel (attention_int8.h) runs them on integer codes held in
-// floats, where bounded blocks of terms sum exactly.
+// tiling or the ISA. The float kernel (attention.h) runs them on float operands, the int8
+// kernel (attention_int8.h) also on integer codes held in floats, where bounded blocks of terms
+// sum exactly.
 #pragma once
 
 #include <cstdint>
