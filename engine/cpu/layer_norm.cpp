@@ -48,13 +48,14 @@ template <typename Term>
 }  // namespace
 
 void layer_norm(const float* x, const float* gamma, const float* beta, int64_t rows, int64_t n,
-                float epsilon, int threads, float* y) {
+                float epsilon, int threads, float* y, const QuantGrid* output) {
   // A thread is worth it for a few thousand elements.
   constexpr int64_t kMinElementsPerThread = 1 << 13;
   const int64_t min_rows = std::max<int64_t>(1, kMinElementsPerThread / std::max<int64_t>(n, 1));
   parallel_for(rows, threads, min_rows, [&](int64_t begin, int64_t end) {
     for (int64_t r = begin; r < end; ++r) {
       normalize_row(x + r * n, gamma, beta, n, epsilon, y + r * n);
+      if (output) fake_quantize(*output, y + r * n, n);
     }
   });
 }

@@ -1,10 +1,13 @@
 // Add op: a + b of one shape (residual connections).
 #pragma once
 
+#include "engine/cpu/quantize.h"
 #include "engine/ops/op_context.h"
 
 namespace qtx::ops {
 
-Tensor add(const OpContext& ctx, const Tensor& a, const Tensor& b);
+// `output`: fake-quantize the sum on this grid in the same pass (the node's output quantizer).
+Tensor add(const OpContext& ctx, const Tensor& a, const Tensor& b,
+           const cpu::QuantGrid* output = nullptr);
 
 }  // namespace qtx::ops

@@ -5,7 +5,7 @@
 namespace qtx::ops {
 
 Tensor layer_norm(const OpContext& ctx, const fb::LayerNormAttrsT& attrs, const Tensor& x,
-                  const Tensor& gamma, const Tensor& beta) {
+                  const Tensor& gamma, const Tensor& beta, const cpu::QuantGrid* output) {
   expect_float(ctx, "input", x, kAnyRank);
   const int64_t h = x.dim(-1);
   expect_float(ctx, "gamma", gamma, 1);
@@ -15,7 +15,7 @@ Tensor layer_norm(const OpContext& ctx, const fb::LayerNormAttrsT& attrs, const 
   if (!(attrs.epsilon >= 0.0f)) fail(ctx, ErrorCode::kInvalidFile, "negative epsilon");
   Tensor y = Tensor::uninitialized(DType::F32, x.shape());
   cpu::layer_norm(x.data<float>(), gamma.data<float>(), beta.data<float>(), x.numel() / h, h,
-                  attrs.epsilon, ctx.threads, y.data<float>());
+                  attrs.epsilon, ctx.threads, y.data<float>(), output);
   return y;
 }
 

@@ -61,10 +61,32 @@ Tensor run_attention(const ops::OpContext& ctx, const NodePlan& plan, const Inpu
   return ops::attention(ctx, attrs, args, cache, quant, observer);
 }
 
-// The op itself; fuse_output_quant: a Linear may fake-quantize its output in its epilogue.
+// Whether the op fake-quantizes its own output (in its epilogue, or row by row while the
+// values are in cache) instead of run_node's separate pass: Linear, and LayerNorm and Add on a
+// per-tensor grid (others fall back to fake_quantize_tensor, which checks and reports them).
+bool fuses_output_quant(const NodePlan& plan) {
+  const fb::QuantParamsT* q = plan.output_quant;
+  const bool per_tensor = q && q->axis == -1 && q->scales.size() == 1;
+  switch (plan.node->op.type) {
+    case fb::Op::LinearAttrs:
+      return q != nullptr;
+    case fb::Op::LayerNormAttrs:
+    case fb::Op::AddAttrs:
+      return per_tensor;
+    default:
+      return false;
+  }
+}
+
+// The op itself; fuse_output_quant: the op applies the node's output quantizer itself.
 Tensor run_op(const ops::OpContext& ctx, const NodePlan& plan,
               std::span<const Tensor* const> inputs, KvCache* cache, bool fuse_output_quant,
               const NodeObserver* observer) {
+  const cpu::QuantGrid output_grid =
+      fuse_output_quant && plan.output_quant && !plan.output_quant->scales.empty()
+          ? cpu::grid_of(*plan.output_quant)
+          : cpu::QuantGrid{};
+  const cpu::QuantGrid* output = fuse_output_quant ? &output_grid : nullptr;
   const fb::OpUnion& op = plan.node->op;
   switch (op.type) {
     case fb::Op::EmbeddingAttrs: {
@@ -75,7 +97,7 @@ Tensor run_op(const ops::OpContext& ctx, const NodePlan& plan,
     }
     case fb::Op::LayerNormAttrs: {
       const Inputs in(ctx, inputs, 3);
-      return ops::layer_norm(ctx, *op.AsLayerNormAttrs(), in.at(0), in.at(1), in.at(2));
+      return ops::layer_norm(ctx, *op.AsLayerNormAttrs(), in.at(0), in.at(1), in.at(2), output);
     }
     case fb::Op::LinearAttrs: {
       const Inputs in(ctx, inputs, 2);
@@ -95,7 +117,7 @@ Tensor run_op(const ops::OpContext& ctx, const NodePlan& plan,
     }
     case fb::Op::AddAttrs: {
       const Inputs in(ctx, inputs, 2);
-      return ops::add(ctx, in.at(0), in.at(1));
+      return ops::add(ctx, in.at(0), in.at(1), output);
     }
     case fb::Op::PoolingAttrs: {
       const Inputs in(ctx, inputs, 2);
@@ -114,7 +136,7 @@ Tensor run_node(const NodePlan& plan, std::span<const Tensor* const> inputs, boo
   const fb::NodeT& node = *plan.node;
   // The reference backend stays single-threaded: it defines the semantics, simply.
   const ops::OpContext ctx{node.name, reference, reference ? 1 : threads};
-  const bool fused = plan.output_quant && !observer && node.op.type == fb::Op::LinearAttrs;
+  const bool fused = !observer && fuses_output_quant(plan);
   Tensor out = run_op(ctx, plan, inputs, cache, fused, observer);
   if (observer) (*observer)("output", out);
   if (!plan.output_quant || fused) return out;
