@@ -2,6 +2,7 @@
 // double-precision loops, with the errors a caller can cause.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "engine/ops/activation.h"
@@ -128,6 +129,37 @@ TEST(Activation, HandComputedValues) {
     EXPECT_EQ(r.data<float>()[i], std::max(xv[i], 0.0f));
     EXPECT_NEAR(h.data<float>()[i], std::tanh(xv[i]), 1e-7f);
   }
+}
+
+// The value an output quantizer must leave: round half to even of v / scale, clamped to the
+// grid's codes around its zero point, times scale (std::nearbyint rounds half to even).
+float on_grid(float v, const cpu::QuantGrid& g) {
+  const float lo = static_cast<float>(g.qmin - g.zero_point);
+  const float hi = static_cast<float>(g.qmax - g.zero_point);
+  return std::nearbyint(std::clamp(v / g.scale, lo, hi)) * g.scale;
+}
+
+// LayerNorm and Add apply a node's output quantizer themselves (row by row, chunk by chunk,
+// on several threads): every element must be exactly the unquantized op's value put on the
+// grid, in every row and chunk whatever the split.
+TEST(OutputQuantizer, LayerNormAndAddPutEveryElementOnTheGrid) {
+  const cpu::QuantGrid grid{0.05f, 128, 0, 255};
+  const ops::OpContext threaded{kNode, false, 3};
+  const Tensor x = random_tensor({37, 1000}, 5, 4.0f), y = random_tensor({37, 1000}, 6, 4.0f);
+  const Tensor g = random_tensor({1000}, 7), b = random_tensor({1000}, 8);
+  fb::LayerNormAttrsT attrs;
+  attrs.epsilon = 1e-5f;
+  const Tensor norm = ops::layer_norm(threaded, attrs, x, g, b);
+  const Tensor norm_q = ops::layer_norm(threaded, attrs, x, g, b, &grid);
+  const Tensor sum = ops::add(threaded, x, y);
+  const Tensor sum_q = ops::add(threaded, x, y, &grid);
+  int64_t clamped = 0;
+  for (int64_t i = 0; i < x.numel(); ++i) {
+    ASSERT_EQ(norm_q.data<float>()[i], on_grid(norm.data<float>()[i], grid)) << i;
+    ASSERT_EQ(sum_q.data<float>()[i], on_grid(sum.data<float>()[i], grid)) << i;
+    clamped += std::abs(sum.data<float>()[i]) > 6.4f;
+  }
+  EXPECT_GT(clamped, 0) << "the sums should reach past the grid's range, to test the clamp";
 }
 
 TEST(Add, SumsAndChecksShapes) {
