@@ -15,7 +15,7 @@ Standard library only (the checkpoint maker falls back to it as well), so it run
 benchmark machine:
 
   python3 tools/bench_table.py --qtx build/bin/qtx --threads 2 --isa AVX512_CORE_VNNI \\
-      --taskset 0-1 [--profile]
+      --taskset 0-1 [--repeats 3] [--profile]
 """
 import argparse
 import json
@@ -107,13 +107,22 @@ def machine_label(args, result):
     return label
 
 
-def table_rows(args, result, rows):
-    machine = machine_label(args, result)
+def speedup(result, key):
+    return result["baseline"][key] / result[key]
+
+
+def table_rows(args, results, rows):
+    """One row per case label from the run whose speed-up is the median of the repeats (all
+    its columns from that one run), and the lowest and highest speed-up of the repeats."""
+    machine = machine_label(args, results[0])
     for label, key, has_floor in rows:
+        ranked = sorted(results, key=lambda r: speedup(r, key))
+        result = ranked[len(ranked) // 2]
         f32, int8 = result["baseline"][key], result[key]
         f32_floor = f"{result['baseline']['floor_ratio']:.2f}x" if has_floor else "-"
         int8_floor = f"{result['floor_ratio']:.2f}x" if has_floor else "-"
-        yield (f"| {machine} | {label} | {f32:.2f} | {int8:.2f} | {f32 / int8:.2f}x | "
+        spread = f"{speedup(ranked[0], key):.2f}-{speedup(ranked[-1], key):.2f}x"
+        yield (f"| {machine} | {label} | {f32:.2f} | {int8:.2f} | {f32 / int8:.2f}x | {spread} | "
                f"{f32_floor} | {int8_floor} |")
 
 
@@ -142,11 +151,15 @@ def parse_args():
                         help="qtx bench --threads; 0: all cores, or the taskset's CPU count")
     parser.add_argument("--iterations", default="20")
     parser.add_argument("--warmup", default="3")
+    parser.add_argument("--repeats", type=int, default=1,
+                        help="qtx bench runs per case (a noisy machine: take 3 or more)")
     parser.add_argument("--isa", help="ONEDNN_MAX_CPU_ISA for qtx, e.g. AVX512_CORE_VNNI, AVX2")
     parser.add_argument("--taskset", help="run qtx under `taskset -c CPUS`, e.g. 0-1")
     parser.add_argument("--profile", action="store_true",
                         help="qtx bench --profile; prints the time per node kind per case")
     args = parser.parse_args()
+    if args.repeats < 1:
+        parser.error("--repeats must be at least 1")
     if args.taskset and args.threads == "0":
         args.threads = str(cpu_count(args.taskset))
     return args
@@ -161,15 +174,18 @@ def main():
     lines, profiles = [], []
     for arch, bench_args, rows in CASES:
         float32, int8 = files[arch]
-        result = json.loads(run(bench_command(args, int8, float32, bench_args), env))
-        lines.extend(table_rows(args, result, rows))
+        results = [json.loads(run(bench_command(args, int8, float32, bench_args), env))
+                   for _ in range(args.repeats)]
+        lines.extend(table_rows(args, results, rows))
         if args.profile:
-            profiles.extend(profile_tables(f"{arch} {' '.join(bench_args)}", result))
+            profiles.extend(profile_tables(f"{arch} {' '.join(bench_args)}", results[0]))
 
     print(f"qtx bench, int8 = {args.recipe}; float32 and int8 timed in one process per case\n")
-    print("| machine | case | float32 ms | int8 ms | int8 speed-up | f32 / f32 floor "
+    print(f"Each case run {args.repeats} time(s); the row is the run with the median speed-up, "
+          "the range spans all runs.\n")
+    print("| machine | case | float32 ms | int8 ms | int8 speed-up | range | f32 / f32 floor "
           "| int8 / int8 floor |")
-    print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     print("\n".join(lines))
     if profiles:
         print("\n".join(profiles))
