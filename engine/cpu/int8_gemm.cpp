@@ -94,8 +94,7 @@ void Int8Gemm::run(const ActivationCodes& x, const QuantGrid* output, int thread
   if (dnnl_) {
     dnnl_->run(x.bytes.get(), x.m, raw);
   } else if (avx2_) {
-    avx2_->accumulate_shifted(x, threads, raw);
-    correction.shift = Avx2Int8Gemm::shift(x.is_signed);
+    avx2_->accumulate(x, threads, raw);
   } else {
     int8_accumulate_reference(x, weight_, raw);
     correction.rowsum = nullptr;

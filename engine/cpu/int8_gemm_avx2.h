@@ -1,10 +1,14 @@
 // An exact int8 GEMM for x86 CPUs with AVX2 but without VNNI. There oneDNN's u8 x s8 kernels
 // multiply with vpmaddubsw, whose int16 pair sums saturate (255 * 127 * 2 > 32767), so int8
-// results silently go wrong. This kernel keeps every pair sum in range: activation codes are
-// shifted to s8 a in [-128, 127] (u8 codes minus 128), weights are s8 in [-127, 127], and each
-// product is formed as |a| * (sign(a) * w) (vpabsb / vpsignb), so a pair sum is at most
-// 128 * 127 * 2 = 32512 < 32767; vpmaddwd then widens to int32. Exact for every input, at
-// about 2 int8 multiply-adds per float FMA's one.
+// results silently go wrong. This kernel multiplies in int16 instead: activation codes (u8 or
+// s8) are widened once per call, weight codes (s8) as they are loaded, and vpmaddwd forms each
+// pair sum x0 * w0 + x1 * w1 directly in int32, where it cannot saturate (|sum| <= 2 * 255 *
+// 127). Exact for every input (the int32 sums over k, as the contract's, for k up to 66000).
+//
+// Why int16: per 16 multiply-adds it issues one vpmaddwd and one vpaddd. Keeping vpmaddubsw
+// exact instead (|a| * sign(w, a) on codes shifted to s8) costs vpsignb, vpmaddubsw, vpmaddwd
+// by ones and vpaddd per 32, three of them on the two multiply ports of Intel and Zen 3 cores,
+// so int16 issues fewer instructions per multiply-add where those ports are the limit.
 #pragma once
 
 #include <cstdint>
@@ -18,19 +22,17 @@ class Avx2Int8Gemm {
  public:
   // Whether this CPU runs AVX2 code.
   static bool supported();
-  // What is subtracted from each code before the products: 128 for u8 codes, 0 for s8.
-  static int32_t shift(bool is_signed) { return is_signed ? 0 : 128; }
 
   // weight [n, k], codes in [-127, 127] (the caller checks); packed once here.
   Avx2Int8Gemm(const int8_t* weight, int64_t n, int64_t k);
 
-  // raw [m, n] = sum_k (xq[m, k] - shift) * wq[n, k].
-  void accumulate_shifted(const ActivationCodes& x, int threads, int32_t* raw) const;
+  // raw [m, n] = sum_k xq[m, k] * wq[n, k], with the codes as they are (u8 or s8).
+  void accumulate(const ActivationCodes& x, int threads, int32_t* raw) const;
 
  private:
   int64_t n_;
-  int64_t k_groups_;            // k rounded up to 4, over 4
-  std::vector<int8_t> packed_;  // [n / 16][k_groups][16 columns][4 bytes], zero-padded
+  int64_t k_pairs_;             // k rounded up to 2, over 2
+  std::vector<int8_t> packed_;  // [n / 8 blocks][k_pairs][8 columns][2 codes], zero-padded
 };
 
 }  // namespace qtx::cpu
