@@ -206,18 +206,25 @@ Avx2Int8Gemm::Avx2Int8Gemm(const int8_t* weight, int64_t n, int64_t k)
 }
 
 void Avx2Int8Gemm::accumulate(const ActivationCodes& x, int threads, int32_t* raw) const {
+  if (x.m == 0) return;
   const RowPanels panels = pack_rows(x, k_pairs_, threads);
   const Operands o{packed_.data(), k_pairs_ * kBlockCols * 2, k_pairs_, n_, raw};
   const int64_t blocks = (n_ + kBlockCols - 1) / kBlockCols;
-  const int64_t group = std::max<int64_t>(1, kGroupBytes / o.block_bytes);
+  // Threads and L2 groups split the columns into strips of the blocks one call covers (several
+  // only when one panel holds every row), so that no call is cut into narrower ones.
+  const int64_t strip = kKernels[static_cast<size_t>(panels.panel_rows)].blocks;
+  const int64_t strips = (blocks + strip - 1) / strip;
+  const int64_t group = std::max<int64_t>(1, kGroupBytes / (o.block_bytes * strip));
   // A thread is worth starting for 2^18 multiply-adds.
-  const int64_t min_blocks = std::max<int64_t>(1, (int64_t{1} << 18) / (x.m * k_pairs_ * 16));
-  parallel_for(blocks, threads, min_blocks, [&](int64_t begin, int64_t end) {
+  const int64_t strip_work = x.m * k_pairs_ * 2 * kBlockCols * strip;
+  const int64_t min_strips = std::max<int64_t>(1, (int64_t{1} << 18) / strip_work);
+  parallel_for(strips, threads, min_strips, [&](int64_t begin, int64_t end) {
     for (int64_t first = begin; first < end; first += group) {
       const int64_t last = std::min(end, first + group);
       for (int64_t row = 0; row < x.m; row += panels.panel_rows) {
         const int64_t rows = std::min(panels.panel_rows, x.m - row);
-        multiply_panel(o, panels.panel(row), row, rows, first, last);
+        multiply_panel(o, panels.panel(row), row, rows, first * strip,
+                       std::min(last * strip, blocks));
       }
     }
   });
