@@ -72,7 +72,8 @@ RowPanels pack_rows(const ActivationCodes& x, int64_t k_pairs, int threads) {
   const int64_t panel_rows = (x.m + panels - 1) / panels;
   RowPanels p{panel_rows, k_pairs,
               std::make_unique_for_overwrite<int16_t[]>(static_cast<size_t>(x.m * k_pairs * 2))};
-  parallel_for(x.m, threads, std::max<int64_t>(1, (int64_t{1} << 14) / k_pairs),
+  parallel_for(x.m, threads,
+               std::max<int64_t>(1, (int64_t{1} << 14) / std::max<int64_t>(1, k_pairs)),
                [&](int64_t begin, int64_t end) {
                  for (int64_t r = begin; r < end; ++r) {
                    const int64_t first = r / panel_rows * panel_rows;
@@ -195,13 +196,13 @@ bool Avx2Int8Gemm::supported() {
 Avx2Int8Gemm::Avx2Int8Gemm(const int8_t* weight, int64_t n, int64_t k)
     : n_(n), k_pairs_((k + 1) / 2) {
   const int64_t blocks = (n + kBlockCols - 1) / kBlockCols;
-  packed_.assign(static_cast<size_t>(blocks * k_pairs_ * kBlockCols * 2), 0);
+  const int64_t block_bytes = k_pairs_ * kBlockCols * 2;
+  packed_.assign(static_cast<size_t>(blocks * block_bytes), 0);
   for (int64_t c = 0; c < n; ++c) {
-    const int64_t block = c / kBlockCols, col = c % kBlockCols;
-    for (int64_t i = 0; i < k; ++i) {
-      const int64_t at = ((block * k_pairs_ + i / 2) * kBlockCols + col) * 2 + i % 2;
-      packed_[static_cast<size_t>(at)] = weight[c * k + i];
-    }
+    // Column c's pair p lands at [c / 8][p][c % 8]: every 16 bytes of its block.
+    int8_t* out = packed_.data() + c / kBlockCols * block_bytes + c % kBlockCols * 2;
+    const int8_t* row = weight + c * k;
+    for (int64_t i = 0; i < k; ++i) out[i / 2 * kBlockCols * 2 + i % 2] = row[i];
   }
 }
 
@@ -216,7 +217,7 @@ void Avx2Int8Gemm::accumulate(const ActivationCodes& x, int threads, int32_t* ra
   const int64_t strips = (blocks + strip - 1) / strip;
   const int64_t group = std::max<int64_t>(1, kGroupBytes / (o.block_bytes * strip));
   // A thread is worth starting for 2^18 multiply-adds.
-  const int64_t strip_work = x.m * k_pairs_ * 2 * kBlockCols * strip;
+  const int64_t strip_work = x.m * std::max<int64_t>(1, k_pairs_) * 2 * kBlockCols * strip;
   const int64_t min_strips = std::max<int64_t>(1, (int64_t{1} << 18) / strip_work);
   parallel_for(strips, threads, min_strips, [&](int64_t begin, int64_t end) {
     for (int64_t first = begin; first < end; first += group) {

@@ -37,8 +37,10 @@ struct Case {
   int64_t m, n, k;
 };
 
-const Case kCases[] = {{1, 1, 1},    {1, 768, 768},  {7, 13, 5},    {1000, 67, 33},
-                       {3, 50, 129}, {128, 96, 200}, {17, 33, 767}, {2, 16, 4}};
+// Besides odd sizes: {2, 100, 70} runs the AVX2 kernel's 2-row tiles four weight blocks wide,
+// {45, 601, 1101} several row panels over several L2 groups of weight blocks.
+const Case kCases[] = {{1, 1, 1},      {1, 768, 768}, {7, 13, 5}, {1000, 67, 33}, {3, 50, 129},
+                       {128, 96, 200}, {17, 33, 767}, {2, 16, 4}, {2, 100, 70},   {45, 601, 1101}};
 
 const fb::Activation kActivations[] = {fb::Activation::None, fb::Activation::Gelu,
                                        fb::Activation::GeluTanh, fb::Activation::Relu,
