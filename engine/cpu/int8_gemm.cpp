@@ -90,17 +90,17 @@ void Int8Gemm::run(const ActivationCodes& x, const QuantGrid* output, int thread
     return;
   }
   int32_t* raw = accumulators_in(y);
-  AccumulatorCorrection correction{0, rowsum_.data()};
+  const int32_t* rowsum = rowsum_.data();
   if (dnnl_) {
     dnnl_->run(x.bytes.get(), x.m, raw);
   } else if (avx2_) {
     avx2_->accumulate(x, threads, raw);
   } else {
     int8_accumulate_reference(x, weight_, raw);
-    correction.rowsum = nullptr;
+    rowsum = nullptr;
   }
   const Int8Epilogue epilogue{bias_.empty() ? nullptr : bias_.data(), activation_, output};
-  int8_epilogue(x, weight_, correction, epilogue, threads, y);
+  int8_epilogue(x, weight_, rowsum, epilogue, threads, y);
 }
 
 }  // namespace qtx::cpu

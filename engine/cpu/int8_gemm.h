@@ -5,7 +5,7 @@
 // Two paths, and how exact each is:
 // - s32 path (dynamic per-token inputs; static inputs on the AVX2 and reference kernels):
 //   the kernel's raw int32 sums land in y's storage and ONE epilogue pass adds the zero-point
-//   correction (shift - zx[m]) * rowsum(wq)[n] in int32, then float(acc) * (sx[m] * sw[n]) +
+//   correction -zx[m] * rowsum(wq)[n] in int32, then float(acc) * (sx[m] * sw[n]) +
 //   b[n], the activation and the output fake quantization, with int8_epilogue: the same code
 //   the reference backend runs, over the same integers, so y is BIT-EXACT with the reference.
 // - fused path (static inputs on the oneDNN kernel): one oneDNN matmul writes float y

@@ -123,14 +123,14 @@ void int8_accumulate_reference(const ActivationCodes& x, const Int8Weight& w, in
   }
 }
 
-void int8_epilogue(const ActivationCodes& x, const Int8Weight& w, const AccumulatorCorrection& c,
+void int8_epilogue(const ActivationCodes& x, const Int8Weight& w, const int32_t* rowsum,
                    const Int8Epilogue& e, int threads, float* y) {
   const int64_t n = w.n;
   parallel_for(x.m, threads, min_rows(n), [&](int64_t begin, int64_t end) {
     for (int64_t r = begin; r < end; ++r) {
       const auto row = static_cast<size_t>(r);
       float* yr = y + r * n;
-      dequantize_row(yr, n, c.shift - x.zero_points[row], c.rowsum, x.scales[row], w, e.bias);
+      dequantize_row(yr, n, -x.zero_points[row], rowsum, x.scales[row], w, e.bias);
       apply_activation(e.activation, yr, n);
       if (e.output) fake_quantize(*e.output, yr, n);
     }

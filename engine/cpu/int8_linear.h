@@ -72,14 +72,6 @@ inline int32_t* accumulators_in(float* y) {
 // The definition of the accumulators: acc [m, n] = sum_k (xq - zx) * wq, int32.
 void int8_accumulate_reference(const ActivationCodes& x, const Int8Weight& w, int32_t* acc);
 
-// How a kernel's raw sums become the accumulators: kernels multiply codes shifted by a
-// constant instead of by each row's zero point, so acc[m, n] = raw[m, n] + (shift - zx[m]) *
-// rowsum[n], exactly, in int32.
-struct AccumulatorCorrection {
-  int32_t shift = 0;
-  const int32_t* rowsum = nullptr;  // [n]; nullptr: the raw sums are the accumulators
-};
-
 // What follows the integer GEMM.
 struct Int8Epilogue {
   const float* bias = nullptr;  // [n] or nullptr
@@ -90,7 +82,10 @@ struct Int8Epilogue {
 // y [m, n] in place, in one pass over it: on entry y holds the raw int32 sums
 // (accumulators_in(y)); on return y = float(acc) * (sx[m] * sw[n]) + b[n], then the activation,
 // then the output's fake quantization. Rows split over `threads` (results do not depend on it).
-void int8_epilogue(const ActivationCodes& x, const Int8Weight& w, const AccumulatorCorrection& c,
+// rowsum [n] (sum_k wq[n, k]): the kernels sum the codes as they are, not minus the zero point,
+// so acc[m, n] = raw[m, n] - zx[m] * rowsum[n], exactly, in int32; nullptr: the raw sums are
+// already the accumulators (the reference's).
+void int8_epilogue(const ActivationCodes& x, const Int8Weight& w, const int32_t* rowsum,
                    const Int8Epilogue& e, int threads, float* y);
 
 // y [m, n] <- its fake quantization on g, rows split over `threads`.

@@ -337,7 +337,7 @@ TEST(Int8Linear, S32PathsEqualReferenceBitForBit) {
               }
               std::vector<float> want(static_cast<size_t>(c.m * c.n));
               cpu::int8_accumulate_reference(x, iw, cpu::accumulators_in(want.data()));
-              cpu::int8_epilogue(x, iw, {}, {b.data<float>(), act, out}, 1, want.data());
+              cpu::int8_epilogue(x, iw, nullptr, {b.data<float>(), act, out}, 1, want.data());
               const cpu::Int8Gemm gemm(engine(), iw, spec, kernel, "fc");
               ASSERT_EQ(run(gemm, x, c.n, out), want);
             }
