@@ -7,58 +7,50 @@ namespace {
 
 constexpr int64_t kVecs = kTileCols / 8;
 
+// Both products are one tile shape: out[r * out_stride + c0 + c] = scale * sum_{k0 <= k < k1}
+// a[r][k] * b[k * b_stride + c0 + c] for r < Rows and c < kTileCols, each sum taken in order
+// of k; the accumulators are vectors along the columns, the layout that keeps them in
+// registers.
 template <int64_t Rows>
-[[gnu::always_inline]] inline void score_tile(const float* const* q, const float* kt,
-                                              int64_t stride, int64_t d0, int64_t d1, int64_t t0,
-                                              float scale, float* s) {
+[[gnu::always_inline]] inline void product_tile(const float* const* a, const float* b,
+                                                int64_t b_stride, int64_t k0, int64_t k1,
+                                                int64_t c0, float scale, float* out,
+                                                int64_t out_stride) {
   Vec8 acc[Rows][kVecs] = {};
-  for (int64_t d = d0; d < d1; ++d) {
-    Vec8 k[kVecs];
-    for (int64_t c = 0; c < kVecs; ++c) k[c] = vec_at(kt + d * stride + t0 + 8 * c);
+  for (int64_t k = k0; k < k1; ++k) {
+    Vec8 x[kVecs];
+    for (int64_t c = 0; c < kVecs; ++c) x[c] = vec_at(b + k * b_stride + c0 + 8 * c);
     for (int64_t r = 0; r < Rows; ++r) {
-      const float qd = q[r][d];
-      for (int64_t c = 0; c < kVecs; ++c) acc[r][c] += qd * k[c];
+      const float ak = a[r][k];
+      for (int64_t c = 0; c < kVecs; ++c) acc[r][c] += ak * x[c];
     }
   }
   for (int64_t r = 0; r < Rows; ++r) {
-    for (int64_t c = 0; c < kVecs; ++c) vec_at(s + r * stride + t0 + 8 * c) = scale * acc[r][c];
+    for (int64_t c = 0; c < kVecs; ++c)
+      vec_at(out + r * out_stride + c0 + 8 * c) = scale * acc[r][c];
   }
 }
 
+// Scores: a = the queries, b = the transposed keys; columns are keys.
 template <int64_t Rows>
 [[gnu::always_inline]] inline void score_rows(const float* const* q, const float* kt,
                                               int64_t stride, int64_t d0, int64_t d1, int64_t keys,
                                               float scale, float* s) {
   for (int64_t t0 = 0; t0 < keys; t0 += kTileCols) {
-    score_tile<Rows>(q, kt, stride, d0, d1, t0, scale, s);
+    product_tile<Rows>(q, kt, stride, d0, d1, t0, scale, s, stride);
   }
 }
 
-template <int64_t Rows>
-[[gnu::always_inline]] inline void context_tile(const float* p, int64_t stride, const float* v,
-                                                int64_t dh, int64_t t0, int64_t t1, int64_t d0,
-                                                float scale, float* c) {
-  Vec8 acc[Rows][kVecs] = {};
-  for (int64_t t = t0; t < t1; ++t) {
-    Vec8 x[kVecs];
-    for (int64_t j = 0; j < kVecs; ++j) x[j] = vec_at(v + t * dh + d0 + 8 * j);
-    for (int64_t r = 0; r < Rows; ++r) {
-      const float pt = p[r * stride + t];
-      for (int64_t j = 0; j < kVecs; ++j) acc[r][j] += pt * x[j];
-    }
-  }
-  for (int64_t r = 0; r < Rows; ++r) {
-    for (int64_t j = 0; j < kVecs; ++j) vec_at(c + r * dh + d0 + 8 * j) = scale * acc[r][j];
-  }
-}
-
+// Contexts: a = the probability rows, b = the values; columns are head dimensions.
 template <int64_t Rows>
 [[gnu::always_inline]] inline void context_rows(const float* p, int64_t stride, const float* v,
                                                 int64_t dh, int64_t t0, int64_t t1, float scale,
                                                 float* c) {
+  const float* rows[Rows];
+  for (int64_t r = 0; r < Rows; ++r) rows[r] = p + r * stride;
   int64_t d0 = 0;
   for (; d0 + kTileCols <= dh; d0 += kTileCols) {
-    context_tile<Rows>(p, stride, v, dh, t0, t1, d0, scale, c);
+    product_tile<Rows>(rows, v, dh, t0, t1, d0, scale, c, dh);
   }
   // The columns past the last whole tile, one sum at a time.
   for (int64_t r = 0; r < Rows; ++r) {

@@ -25,68 +25,51 @@ __attribute__((target("avx2"))) inline void store_scaled(__m256i acc, __m256 fac
   _mm256_storeu_ps(out, _mm256_mul_ps(factor, _mm256_cvtepi32_ps(acc)));
 }
 
-// A tile of Rows rows x kTileCols (two vectors of 8 int32) columns: 8 accumulators, 2
-// operand vectors and a broadcast in the 16 registers.
+// Both products are one tile shape: out[r * out_stride + c0 + c] = factor * float(sum_j
+// a[r][pair j] . b[pair j][c0 + c]) for r < Rows and c < kTileCols, with a's rows of code pairs
+// broadcast and b's pairs [pairs][b_stride][2]. Rows x kTileCols (two vectors of 8 int32): 8
+// accumulators, 2 operand vectors and a broadcast in the 16 registers.
 template <int64_t Rows>
-__attribute__((target("avx2"))) void score_tile(const int16_t* const* q, const int16_t* key_pairs,
-                                                int64_t stride, int64_t pairs, int64_t t0,
-                                                float factor, float* s) {
+__attribute__((target("avx2"))) void pair_tile(const int16_t* const* a, const int16_t* b,
+                                               int64_t b_stride, int64_t pairs, int64_t c0,
+                                               float factor, float* out, int64_t out_stride) {
   __m256i acc[Rows][2];
   for (int64_t r = 0; r < Rows; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_si256();
   for (int64_t j = 0; j < pairs; ++j) {
-    const int16_t* k = key_pairs + (j * stride + t0) * 2;
-    const __m256i k0 = load(k), k1 = load(k + 16);
+    const int16_t* bj = b + (j * b_stride + c0) * 2;
+    const __m256i b0 = load(bj), b1 = load(bj + 16);
     for (int64_t r = 0; r < Rows; ++r) {
-      const __m256i qj = broadcast_pair(q[r] + 2 * j);
-      acc[r][0] = _mm256_add_epi32(acc[r][0], _mm256_madd_epi16(qj, k0));
-      acc[r][1] = _mm256_add_epi32(acc[r][1], _mm256_madd_epi16(qj, k1));
+      const __m256i aj = broadcast_pair(a[r] + 2 * j);
+      acc[r][0] = _mm256_add_epi32(acc[r][0], _mm256_madd_epi16(aj, b0));
+      acc[r][1] = _mm256_add_epi32(acc[r][1], _mm256_madd_epi16(aj, b1));
     }
   }
   const __m256 f = _mm256_set1_ps(factor);
   for (int64_t r = 0; r < Rows; ++r) {
-    store_scaled(acc[r][0], f, s + r * stride + t0);
-    store_scaled(acc[r][1], f, s + r * stride + t0 + 8);
+    store_scaled(acc[r][0], f, out + r * out_stride + c0);
+    store_scaled(acc[r][1], f, out + r * out_stride + c0 + 8);
   }
 }
 
+// Scores: a = the queries, b = the key pairs; columns are keys.
 template <int64_t Rows>
 __attribute__((target("avx2"))) void score_rows(const int16_t* const* q, const int16_t* key_pairs,
                                                 int64_t stride, int64_t pairs, int64_t keys,
                                                 float factor, float* s) {
   for (int64_t t0 = 0; t0 < keys; t0 += kTileCols) {
-    score_tile<Rows>(q, key_pairs, stride, pairs, t0, factor, s);
+    pair_tile<Rows>(q, key_pairs, stride, pairs, t0, factor, s, stride);
   }
 }
 
-template <int64_t Rows>
-__attribute__((target("avx2"))) void context_tile(const int16_t* p, int64_t stride,
-                                                  const int16_t* value_pairs, int64_t columns,
-                                                  int64_t pairs, int64_t d0, float factor,
-                                                  float* c) {
-  __m256i acc[Rows][2];
-  for (int64_t r = 0; r < Rows; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_si256();
-  for (int64_t j = 0; j < pairs; ++j) {
-    const int16_t* v = value_pairs + (j * columns + d0) * 2;
-    const __m256i v0 = load(v), v1 = load(v + 16);
-    for (int64_t r = 0; r < Rows; ++r) {
-      const __m256i pj = broadcast_pair(p + r * stride + 2 * j);
-      acc[r][0] = _mm256_add_epi32(acc[r][0], _mm256_madd_epi16(pj, v0));
-      acc[r][1] = _mm256_add_epi32(acc[r][1], _mm256_madd_epi16(pj, v1));
-    }
-  }
-  const __m256 f = _mm256_set1_ps(factor);
-  for (int64_t r = 0; r < Rows; ++r) {
-    store_scaled(acc[r][0], f, c + r * columns + d0);
-    store_scaled(acc[r][1], f, c + r * columns + d0 + 8);
-  }
-}
-
+// Contexts: a = the probability rows, b = the value pairs; columns are head dimensions.
 template <int64_t Rows>
 __attribute__((target("avx2"))) void context_rows(const int16_t* p, int64_t stride,
                                                   const int16_t* value_pairs, int64_t columns,
                                                   int64_t pairs, float factor, float* c) {
+  const int16_t* rows[Rows];
+  for (int64_t r = 0; r < Rows; ++r) rows[r] = p + r * stride;
   for (int64_t d0 = 0; d0 < columns; d0 += kTileCols) {
-    context_tile<Rows>(p, stride, value_pairs, columns, pairs, d0, factor, c);
+    pair_tile<Rows>(rows, value_pairs, columns, pairs, d0, factor, c, columns);
   }
 }
 
