@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "engine/cpu/embedding.h"
+#include "engine/ops/int8_rows.h"
 
 namespace qtx::ops {
 namespace {
@@ -38,38 +39,15 @@ void check_positions(const OpContext& ctx, const std::vector<int64_t>& positions
   }
 }
 
-// An I8 table as the kernel reads it; its scales must be symmetric, one per row (axis 0) or
-// one for all, as the loader also requires. `what` names it ("word", "position", "token-type").
-cpu::Int8Weight int8_table(const OpContext& ctx, const std::string& what, const Tensor& table,
-                           const fb::QuantParamsT* quant) {
-  const std::string name = "int8 " + what + " table";
-  if (table.rank() != 2 || table.dim(0) < 1 || table.dim(1) < 1) {
-    fail(ctx, ErrorCode::kInvalidFile,
-         name + " has shape " + shape_string(table.shape()) + ", expected [rows, hidden]");
-  }
-  if (!quant) fail(ctx, ErrorCode::kInvalidFile, name + " has no quantization scales");
-  const int64_t rows = table.dim(0);
-  const auto count = static_cast<int64_t>(quant->scales.size());
-  const bool per_row = quant->axis == 0 && count == rows;
-  if (!per_row && count != 1) {
-    fail(ctx, ErrorCode::kInvalidFile,
-         name + " has " + std::to_string(count) + " scales along axis " +
-             std::to_string(quant->axis) + ", expected 1 or " + std::to_string(rows) +
-             " along axis 0");
-  }
-  for (int32_t z : quant->zero_points) {
-    if (z != 0) fail(ctx, ErrorCode::kInvalidFile, name + " is not symmetric");
-  }
-  return {table.data<int8_t>(), rows, table.dim(1), quant->scales.data(), per_row};
-}
-
 // A float or int8 table of `hidden` columns; 0 for the word table, whose columns define hidden.
 cpu::EmbeddingTable table_of(const OpContext& ctx, const std::string& what, const Tensor& table,
                              const fb::QuantParamsT* quant, int64_t hidden) {
   const std::string name = what + " table";
   cpu::EmbeddingTable out;
   if (table.dtype() == DType::I8) {
-    out.int8 = int8_table(ctx, what, table, quant);
+    // The loader holds int8 tables to symmetric scales, so an asymmetric one is a broken file.
+    out.int8 =
+        int8_rows(ctx, "int8 " + name, "[rows, hidden]", table, quant, ErrorCode::kInvalidFile);
   } else {
     expect_float(ctx, name.c_str(), table, 2);
     out.values = table.data<float>();

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "engine/cpu/linear_reference.h"
+#include "engine/ops/int8_rows.h"
 
 namespace qtx::ops {
 namespace {
@@ -97,26 +98,7 @@ void check_linear_weights(const OpContext& ctx, const Tensor& weight, const Tens
 
 cpu::Int8Weight int8_weight(const OpContext& ctx, const Tensor& weight,
                             const fb::QuantParamsT* params) {
-  if (weight.rank() != 2 || weight.dim(0) < 1 || weight.dim(1) < 1) {
-    fail(ctx, ErrorCode::kInvalidFile,
-         "int8 weight has shape " + shape_string(weight.shape()) + ", expected [N, K]");
-  }
-  const int64_t n = weight.dim(0);
-  if (!params || params->scales.empty()) {
-    fail(ctx, ErrorCode::kInvalidFile, "int8 weight has no quantization scales");
-  }
-  const auto count = static_cast<int64_t>(params->scales.size());
-  const bool per_channel = params->axis == 0 && count == n;
-  if (!per_channel && count != 1) {
-    fail(ctx, ErrorCode::kInvalidFile,
-         "int8 weight has " + std::to_string(count) + " scales along axis " +
-             std::to_string(params->axis) + ", expected 1 or " + std::to_string(n) +
-             " along axis 0");
-  }
-  for (int32_t z : params->zero_points) {
-    if (z != 0) fail(ctx, ErrorCode::kUnsupported, "int8 weight is not symmetric");
-  }
-  return {weight.data<int8_t>(), n, weight.dim(1), params->scales.data(), per_channel};
+  return int8_rows(ctx, "int8 weight", "[N, K]", weight, params, ErrorCode::kUnsupported);
 }
 
 cpu::QuantGrid static_input_grid(const OpContext& ctx, const fb::QuantParamsT& params) {
