@@ -1,6 +1,7 @@
 #include "engine/runtime/node_runner.h"
 
 #include <cstring>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -82,12 +83,14 @@ bool fuses_output_quant(const NodePlan& plan) {
 Tensor run_op(const ops::OpContext& ctx, const NodePlan& plan,
               std::span<const Tensor* const> inputs, KvCache* cache, bool fuse_output_quant,
               const NodeObserver* observer) {
-  const cpu::QuantGrid output_grid =
-      fuse_output_quant && plan.output_quant && !plan.output_quant->scales.empty()
-          ? cpu::grid_of(*plan.output_quant)
-          : cpu::QuantGrid{};
-  const cpu::QuantGrid* output = fuse_output_quant ? &output_grid : nullptr;
   const fb::OpUnion& op = plan.node->op;
+  // LayerNorm and Add take the grid (fuses_output_quant checked it is one per-tensor grid); a
+  // Linear takes the params themselves.
+  std::optional<cpu::QuantGrid> output_grid;
+  if (fuse_output_quant && op.type != fb::Op::LinearAttrs) {
+    output_grid = cpu::grid_of(*plan.output_quant);
+  }
+  const cpu::QuantGrid* output = output_grid ? &*output_grid : nullptr;
   switch (op.type) {
     case fb::Op::EmbeddingAttrs: {
       const Inputs in(ctx, inputs, 4);
