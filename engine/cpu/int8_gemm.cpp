@@ -9,8 +9,9 @@
 namespace qtx::cpu {
 namespace {
 
-// Codes outside [-127, 127] would break the AVX2 kernel's no-saturation bound; the contract
-// (qtx.fbs) says weights never hold them.
+// The contract (qtx.fbs) says weight codes lie in [-127, 127]; the loader checks the declared
+// range, this the bytes. A -128 means the file breaks its own range, and the int32 overflow
+// bound on the input depth (ops/linear.cpp, kMaxInt8Depth) assumes |w| <= 127.
 void check_codes(const Int8Weight& w, const std::string& what) {
   for (int64_t i = 0; i < w.n * w.k; ++i) {
     if (w.codes[i] < -127) {
