@@ -1,5 +1,7 @@
 #include "converter/convert.h"
 
+#include <optional>
+
 #include "converter/calib_runner.h"
 #include "converter/checkpoint.h"
 #include "converter/qtx_writer.h"
@@ -7,6 +9,7 @@
 #include "converter/tokenizer_files.h"
 #include "engine/util/half.h"
 #include "models/registry.h"
+#include "models/sentence_transformers.h"
 #include "qtx/error.h"
 
 namespace qtx::convert {
@@ -82,16 +85,27 @@ ModelDef build_model(const std::filesystem::path& checkpoint_dir, const ConvertO
                 "convert " + checkpoint_dir.string() +
                     ": quantization starts from float32 weights; leave out the float16 dtype");
   }
-  report(options, "reading " + (checkpoint_dir / "config.json").string());
-  const models::ModelConfig config = models::ModelConfig::read(checkpoint_dir);
+  std::optional<models::SentencePipeline> pipeline;
+  if (models::is_sentence_transformers(checkpoint_dir)) {
+    report(options, "reading sentence-transformers modules");
+    pipeline = models::read_sentence_pipeline(checkpoint_dir);
+  }
+  const std::filesystem::path model_dir = pipeline ? pipeline->transformer_dir : checkpoint_dir;
+  report(options, "reading " + (model_dir / "config.json").string());
+  const models::ModelConfig config = models::ModelConfig::read(model_dir);
   // An unsupported architecture is the first thing to tell, before any weight file is opened.
   models::resolve_architecture(config);
-  report(options, "opening checkpoint " + checkpoint_dir.string());
-  const Checkpoint checkpoint = Checkpoint::open(checkpoint_dir);
+  report(options, "opening checkpoint " + model_dir.string());
+  const Checkpoint checkpoint = Checkpoint::open(model_dir);
   report(options, "building graph");
-  ModelDef model = models::build_graph(config, checkpoint, {options.softmax});
+  ModelDef model =
+      models::build_graph(config, checkpoint, {options.softmax, pipeline.has_value()});
   report(options, "reading tokenizer");
-  model.desc.tokenizer = read_tokenizer(checkpoint_dir);
+  model.desc.tokenizer = read_tokenizer(model_dir);
+  if (pipeline) {
+    report(options, "adding the sentence-transformers pooling, Dense and Normalize modules");
+    models::add_sentence_pipeline(model, *pipeline);
+  }
   if (options.dtype == DType::F16) {
     report(options, "storing weights as float16");
     store_weights_as_half(model);

@@ -1,4 +1,6 @@
-// Checkpoint directory -> ModelDef -> .qtx file: the float path of the converter. The
+// Checkpoint directory -> ModelDef -> .qtx file: the float path of the converter. A
+// sentence-transformers folder (modules.json) converts its Transformer module headless and adds
+// its Pooling, Dense and Normalize modules and max_seq_length (models/sentence_transformers.h). The
 // architecture's builder (models/registry.h) makes the float32 graph; this adds the tokenizer
 // (converter/tokenizer_files.h) and, for float16, stores the large matrices (Linear weights,
 // embedding tables) as F16 while LayerNorm parameters, biases and gate weights stay F32.

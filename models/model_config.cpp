@@ -14,7 +14,14 @@ ModelConfig ModelConfig::read(const std::filesystem::path& checkpoint_dir) {
   if (!std::filesystem::is_regular_file(path)) {
     throw Error(ErrorCode::kIo, path.string() + ": no config.json in the checkpoint directory");
   }
-  return ModelConfig(Json::parse_file(path.string()), path.string());
+  return read_file(path);
+}
+
+ModelConfig ModelConfig::read_file(const std::filesystem::path& file) {
+  if (!std::filesystem::is_regular_file(file)) {
+    throw Error(ErrorCode::kIo, file.string() + ": no such file");
+  }
+  return ModelConfig(Json::parse_file(file.string()), file.string());
 }
 
 void ModelConfig::fail(ErrorCode code, std::string_view key, const std::string& what) const {

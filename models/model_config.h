@@ -18,6 +18,8 @@ class ModelConfig {
   ModelConfig(Json json, std::string source);
   // Reads <dir>/config.json.
   static ModelConfig read(const std::filesystem::path& checkpoint_dir);
+  // Reads any JSON object file (a sentence-transformers module's config).
+  static ModelConfig read_file(const std::filesystem::path& file);
 
   bool has(std::string_view key) const;
   // Required integers within [min, max].

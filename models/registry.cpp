@@ -114,8 +114,13 @@ void describe_model(ModelDef& model, const Architecture& architecture,
 
 ModelDef build_graph(const ModelConfig& config, const convert::Checkpoint& checkpoint,
                      const BuildOptions& options) {
-  const Architecture& architecture = resolve_architecture(config);
-  return architecture.build(config, checkpoint, architecture, options);
+  const Architecture* architecture = &resolve_architecture(config);
+  if (options.headless) {
+    for (const auto& arch : architectures()) {
+      if (arch.family == architecture->family && arch.head == fb::Head::None) architecture = &arch;
+    }
+  }
+  return architecture->build(config, checkpoint, *architecture, options);
 }
 
 }  // namespace qtx::models

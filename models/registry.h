@@ -17,6 +17,9 @@ namespace qtx::models {
 struct BuildOptions {
   // "" = from config.json ("attn_softmax"), else "vanilla" or "clipped(gamma:zeta)".
   std::string softmax;
+  // Build the family's headless model whatever head config.json names, as
+  // sentence-transformers loads its Transformer module (AutoModel).
+  bool headless = false;
 };
 
 struct Architecture;

@@ -1,12 +1,16 @@
 #!/bin/bash
 # Installs the Debian 12 packages qtx builds with, only those missing (apt-get runs only then).
-# --tests adds GoogleTest. Run as root, or as a user with sudo.
+# --tests adds GoogleTest, and pip where Python has none (tools/fetch_minilm.sh fetches the real
+# model the tests check against with it). Run as root, or as a user with sudo.
 set -euo pipefail
 
-packages=(cmake make g++ libdnnl-dev libflatbuffers-dev flatbuffers-compiler
+packages=(cmake make g++ libdnnl-dev ocl-icd-opencl-dev libflatbuffers-dev flatbuffers-compiler
           flatbuffers-compiler-dev libcli11-dev)
 if [[ "${1:-}" == "--tests" ]]; then
   packages+=(libgtest-dev libgmock-dev)
+  if ! python3 -m pip --version >/dev/null 2>&1; then
+    packages+=(python3-pip)
+  fi
 fi
 
 missing=()

@@ -131,6 +131,19 @@ qtx_status qtx_generate(const qtx_session* session, const char* prompt,
   });
 }
 
+qtx_status qtx_embed(const qtx_session* session, const char* text, size_t max_length,
+                     float** values, size_t* size, char* error, size_t error_size) {
+  return guarded(error, error_size, [&] {
+    require(session != nullptr && text != nullptr && values != nullptr && size != nullptr,
+            "qtx_embed: session, text, values and size are required");
+    qtx::EmbeddingOptions options;
+    options.input.max_length = static_cast<int64_t>(max_length);
+    const std::vector<float> embedding = session->session.embed({text}, options).at(0);
+    *values = c_copy(embedding.data(), embedding.size());
+    *size = embedding.size();
+  });
+}
+
 void qtx_free(void* pointer) {
   std::free(pointer);
 }

@@ -55,6 +55,31 @@ std::vector<int32_t> Model::encode(std::string_view text) const {
   return impl_->tokenizer->encode_for_model(text);
 }
 
+std::vector<int32_t> Model::encode(std::string_view text, const InputLimit& limit) const {
+  if (limit.max_length < 0) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "max_length must be >= 0 (0: the model's own), got " +
+                    std::to_string(limit.max_length));
+  }
+  const int64_t max_length = limit.max_length > 0 ? limit.max_length : info().defaults.max_length;
+  if (max_length > info().max_positions) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "a maximum length of " + std::to_string(max_length) + " tokens exceeds " + path() +
+                    "'s max_positions of " + std::to_string(info().max_positions));
+  }
+  if (limit.truncate) {
+    return impl_->tokenizer->encode_for_model(text, static_cast<size_t>(max_length));
+  }
+  std::vector<int32_t> ids = impl_->tokenizer->encode_for_model(text);
+  if (static_cast<int64_t>(ids.size()) > max_length) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "input of " + std::to_string(ids.size()) + " tokens exceeds the maximum length of " +
+                    std::to_string(max_length) +
+                    " tokens (truncation cuts it: InputLimit::truncate, qtx run --truncate)");
+  }
+  return ids;
+}
+
 std::vector<int32_t> Model::encode_unframed(std::string_view text) const {
   return impl_->tokenizer->encode(text);
 }

@@ -1,6 +1,7 @@
 #include "engine/api/model_info.h"
 
 #include <cstdio>
+#include <utility>
 
 namespace qtx {
 namespace {
@@ -35,7 +36,82 @@ ModelHead head_of(fb::Head head) {
   }
 }
 
+// The embedding's width: the output features of the last Dense module, else hidden_size.
+int64_t embedding_size(const fb::ModelT& desc) {
+  const fb::GraphT& graph = *desc.graph;
+  const int output = desc.defaults && desc.defaults->embedding_output >= 0
+                         ? graph.outputs[static_cast<size_t>(desc.defaults->embedding_output)]
+                         : -1;
+  for (const auto& node : graph.nodes) {
+    if (node->outputs.empty() || node->outputs[0] != output) continue;
+    if (node->op.type != fb::Op::LinearAttrs) break;
+    return graph.tensors[static_cast<size_t>(node->inputs.at(1))]->shape.at(0);
+  }
+  return desc.config->hidden_size;
+}
+
+TaskDefaults task_defaults(const fb::ModelT& desc) {
+  TaskDefaults defaults;
+  defaults.max_length = desc.config->max_positions;
+  defaults.lowercase_text = desc.tokenizer->lowercase_text;
+  defaults.embedding_size = embedding_size(desc);
+  if (!desc.defaults) return defaults;
+  const fb::TaskDefaultsT& d = *desc.defaults;
+  defaults.pooling = pooling_of(d.pooling);
+  defaults.normalize = d.normalize;
+  if (d.max_length > 0) defaults.max_length = d.max_length;
+  defaults.dense_layers = d.dense_layers;
+  defaults.sentence_transformers = d.from_sentence_transformers;
+  return defaults;
+}
+
+constexpr std::pair<Pooling, std::string_view> kPoolingNames[] = {
+    {Pooling::kMean, "mean"},
+    {Pooling::kCls, "cls"},
+    {Pooling::kMax, "max"},
+    {Pooling::kMeanSqrtLen, "mean-sqrt-len"},
+    {Pooling::kWeightedMean, "weighted-mean"},
+    {Pooling::kLastToken, "last-token"},
+};
+
+constexpr std::pair<Pooling, fb::PoolingMode> kPoolingModes[] = {
+    {Pooling::kMean, fb::PoolingMode::Mean},
+    {Pooling::kCls, fb::PoolingMode::Cls},
+    {Pooling::kMax, fb::PoolingMode::Max},
+    {Pooling::kMeanSqrtLen, fb::PoolingMode::MeanSqrtLen},
+    {Pooling::kWeightedMean, fb::PoolingMode::WeightedMean},
+    {Pooling::kLastToken, fb::PoolingMode::LastToken},
+};
+
 }  // namespace
+
+std::string_view pooling_name(Pooling pooling) {
+  for (const auto& [p, name] : kPoolingNames) {
+    if (p == pooling) return name;
+  }
+  return "unknown";
+}
+
+std::optional<Pooling> pooling_from_name(std::string_view name) {
+  for (const auto& [p, n] : kPoolingNames) {
+    if (n == name) return p;
+  }
+  return std::nullopt;
+}
+
+fb::PoolingMode pooling_mode(Pooling pooling) {
+  for (const auto& [p, mode] : kPoolingModes) {
+    if (p == pooling) return mode;
+  }
+  return fb::PoolingMode::Mean;
+}
+
+Pooling pooling_of(fb::PoolingMode mode) {
+  for (const auto& [p, m] : kPoolingModes) {
+    if (m == mode) return p;
+  }
+  return Pooling::kMean;
+}
 
 std::string_view family_name(ModelFamily family) {
   return family == ModelFamily::kOpt ? "opt" : "bert";
@@ -78,6 +154,7 @@ ModelInfo model_info(const fb::ModelT& desc) {
   info.gate = gate_name(c.gate);
   info.recipe = desc.recipe ? desc.recipe->name : "";
   info.labels = c.labels;
+  info.defaults = task_defaults(desc);
   return info;
 }
 

@@ -11,6 +11,10 @@ namespace qtx {
 
 ModelInfo model_info(const fb::ModelT& desc);
 
+// The public Pooling and the file's PoolingMode, one to one.
+fb::PoolingMode pooling_mode(Pooling pooling);
+Pooling pooling_of(fb::PoolingMode mode);
+
 // "vanilla" or "clipped(gamma:zeta)", as the converter's --softmax option spells it.
 std::string softmax_name(const fb::ConfigT& config);
 

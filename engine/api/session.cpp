@@ -46,12 +46,31 @@ std::span<const float> ForwardResult::row(int64_t b, int64_t i) const {
   return {values.data() + (b * max_length + column) * width, static_cast<size_t>(width)};
 }
 
-std::vector<std::vector<int32_t>> Session::Impl::encode_all(
-    const std::vector<std::string>& texts) const {
+std::vector<std::vector<int32_t>> Session::Impl::encode_all(const std::vector<std::string>& texts,
+                                                            const InputLimit& limit) const {
   std::vector<std::vector<int32_t>> ids;
   ids.reserve(texts.size());
-  for (const std::string& text : texts) ids.push_back(model->encode(text));
+  for (size_t i = 0; i < texts.size(); ++i) {
+    try {
+      ids.push_back(model->encode(texts[i], limit));
+    } catch (const Error& error) {
+      if (texts.size() == 1) throw;
+      throw Error(error.code(), "text " + std::to_string(i + 1) + ": " + error.what());
+    }
+  }
   return ids;
+}
+
+runtime::PaddedBatch Session::Impl::pad(const std::vector<std::vector<int32_t>>& batch) const {
+  const Model::Impl& m = model_impl();
+  return runtime::pad_batch(batch, m.batch_limits(), pad_side(m.info));
+}
+
+std::vector<Tensor> Session::Impl::run(const runtime::PaddedBatch& batch) const {
+  std::vector<Tensor> outputs =
+      executor->run(RunInputs{batch.input_ids, batch.attention_mask}, nullptr);
+  if (outputs.empty()) throw Error(ErrorCode::kInternal, "forward: the graph has no output");
+  return outputs;
 }
 
 void Session::Impl::require_head(ModelHead head, const std::string& task) const {
@@ -85,19 +104,15 @@ const Model& Session::model() const {
 }
 
 ForwardResult Session::forward(const std::vector<std::vector<int32_t>>& batch) const {
-  const Model::Impl& m = impl_->model_impl();
-  const runtime::PaddedBatch padded = runtime::pad_batch(batch, m.batch_limits(), pad_side(m.info));
+  const runtime::PaddedBatch padded = impl_->pad(batch);
   // No KV cache: a one-shot forward attends within its own tokens only.
-  const std::vector<Tensor> outputs =
-      impl_->executor->run(RunInputs{padded.input_ids, padded.attention_mask}, nullptr);
-  if (outputs.empty()) throw Error(ErrorCode::kInternal, "forward: the graph has no output");
-  return to_result(outputs[0], padded);
+  return to_result(impl_->run(padded).at(0), padded);
 }
 
 std::vector<Generation> Session::generate(const std::vector<std::string>& prompts,
                                           const GenerationOptions& options) const {
   impl_->require_head(ModelHead::kCausalLM, "generation");
-  return generate_ids(impl_->encode_all(prompts), options);
+  return generate_ids(impl_->encode_all(prompts, options.input), options);
 }
 
 std::vector<Generation> Session::generate_ids(const std::vector<std::vector<int32_t>>& prompts,

@@ -16,8 +16,12 @@ struct Session::Impl {
   std::shared_ptr<const Executor> executor;
 
   const Model::Impl& model_impl() const { return *model->impl_; }
-  // The model's input ids for each text, framing included.
-  std::vector<std::vector<int32_t>> encode_all(const std::vector<std::string>& texts) const;
+  // The model's input ids for each text, framing included, within `limit`.
+  std::vector<std::vector<int32_t>> encode_all(const std::vector<std::string>& texts,
+                                               const InputLimit& limit) const;
+  // Every graph output of one padded forward pass (no KV cache).
+  std::vector<Tensor> run(const runtime::PaddedBatch& batch) const;
+  runtime::PaddedBatch pad(const std::vector<std::vector<int32_t>>& batch) const;
   // Throws kUnsupported naming the file and the head when `task` needs another head.
   void require_head(ModelHead head, const std::string& task) const;
 };

@@ -4,7 +4,9 @@
 #include <numeric>
 #include <string>
 
+#include "engine/api/model_info.h"
 #include "engine/api/session_impl.h"
+#include "engine/ops/pooling.h"
 
 namespace qtx {
 namespace {
@@ -50,25 +52,27 @@ void normalize_l2(std::vector<float>& v) {
   for (float& x : v) x = static_cast<float>(x / norm);
 }
 
-std::vector<float> pool(const ForwardResult& hidden, int64_t b, Pooling pooling) {
-  if (pooling == Pooling::kCls) {
-    const auto first = hidden.row(b, 0);
-    return {first.begin(), first.end()};
+// A [B, D] tensor as one vector per row.
+std::vector<std::vector<float>> rows_of(const Tensor& pooled) {
+  if (pooled.dtype() != DType::F32 || pooled.rank() != 2) {
+    throw Error(ErrorCode::kInvalidFile, "the embedding output is " +
+                                             std::string(dtype_name(pooled.dtype())) + " " +
+                                             shape_string(pooled.shape()) + ", expected F32 [B, D]");
   }
-  std::vector<float> mean(static_cast<size_t>(hidden.width), 0.0f);
-  const int64_t length = hidden.lengths[static_cast<size_t>(b)];
-  for (int64_t i = 0; i < length; ++i) {
-    const auto row = hidden.row(b, i);
-    for (size_t d = 0; d < mean.size(); ++d) mean[d] += row[d];
+  const int64_t width = pooled.dim(1);
+  std::vector<std::vector<float>> rows;
+  for (int64_t b = 0; b < pooled.dim(0); ++b) {
+    const float* row = pooled.data<float>() + b * width;
+    rows.emplace_back(row, row + width);
   }
-  for (float& x : mean) x /= static_cast<float>(length);
-  return mean;
+  return rows;
 }
 
 }  // namespace
 
 std::vector<std::vector<MaskPrediction>> Session::fill_mask(const std::vector<std::string>& texts,
-                                                            int top_k) const {
+                                                            int top_k,
+                                                            const InputLimit& input) const {
   impl_->require_head(ModelHead::kMaskedLM, "fill-mask");
   if (top_k < 1) {
     throw Error(ErrorCode::kInvalidArgument, "top_k must be >= 1, got " + std::to_string(top_k));
@@ -77,7 +81,7 @@ std::vector<std::vector<MaskPrediction>> Session::fill_mask(const std::vector<st
   if (mask_id < 0) {
     throw Error(ErrorCode::kUnsupported, model().path() + ": the vocabulary has no mask token");
   }
-  const std::vector<std::vector<int32_t>> ids = impl_->encode_all(texts);
+  const std::vector<std::vector<int32_t>> ids = impl_->encode_all(texts, input);
   for (size_t b = 0; b < ids.size(); ++b) {
     if (std::find(ids[b].begin(), ids[b].end(), mask_id) == ids[b].end()) {
       throw Error(ErrorCode::kInvalidArgument, "fill-mask: text " + std::to_string(b + 1) +
@@ -99,20 +103,41 @@ std::vector<std::vector<MaskPrediction>> Session::fill_mask(const std::vector<st
 }
 
 std::vector<std::vector<float>> Session::embed(const std::vector<std::string>& texts,
-                                               Pooling pooling, bool normalize) const {
+                                               const EmbeddingOptions& options) const {
   impl_->require_head(ModelHead::kNone, "embedding");
-  const ForwardResult hidden = forward(impl_->encode_all(texts));
+  const Model::Impl& m = impl_->model_impl();
+  const TaskDefaults& defaults = m.info.defaults;
+  const Pooling pooling = options.pooling.value_or(defaults.pooling);
+  if (pooling != defaults.pooling && defaults.dense_layers > 0) {
+    throw Error(ErrorCode::kUnsupported,
+                "embedding: " + model().path() + " has " + std::to_string(defaults.dense_layers) +
+                    " Dense module(s) trained on " + std::string(pooling_name(defaults.pooling)) +
+                    " pooling; " + std::string(pooling_name(pooling)) + " pooling cannot feed them");
+  }
+  const runtime::PaddedBatch padded = impl_->pad(impl_->encode_all(texts, options.input));
+  const std::vector<Tensor> outputs = impl_->run(padded);
+  const int32_t pipeline = m.def->desc.defaults ? m.def->desc.defaults->embedding_output : -1;
   std::vector<std::vector<float>> embeddings;
-  for (int64_t b = 0; b < hidden.batch; ++b) {
-    embeddings.push_back(pool(hidden, b, pooling));
-    if (normalize) normalize_l2(embeddings.back());
+  if (pipeline >= 0 && pooling == defaults.pooling) {
+    // The graph pools (and applies the Dense modules) itself.
+    embeddings = rows_of(outputs.at(static_cast<size_t>(pipeline)));
+  } else {
+    fb::PoolingAttrsT attrs;
+    attrs.mode = pooling_mode(pooling);
+    const std::string node = "embedding pooling";
+    const ops::OpContext ctx{node};
+    embeddings = rows_of(ops::pooling(ctx, attrs, outputs.at(0), padded.attention_mask));
+  }
+  if (options.normalize.value_or(defaults.normalize)) {
+    for (std::vector<float>& embedding : embeddings) normalize_l2(embedding);
   }
   return embeddings;
 }
 
-std::vector<std::vector<float>> Session::classify(const std::vector<std::string>& texts) const {
+std::vector<std::vector<float>> Session::classify(const std::vector<std::string>& texts,
+                                                  const InputLimit& input) const {
   impl_->require_head(ModelHead::kSequenceClassification, "classification");
-  const ForwardResult logits = forward(impl_->encode_all(texts));
+  const ForwardResult logits = forward(impl_->encode_all(texts, input));
   std::vector<std::vector<float>> probabilities;
   // The classifier reads the first token ([CLS]); a pooled graph output has only that one.
   for (int64_t b = 0; b < logits.batch; ++b) probabilities.push_back(softmax(logits.row(b, 0)));

@@ -1,4 +1,5 @@
-// check_config: the model's hyper-parameters, its tokenizer and its quantization recipe.
+// check_config: the model's hyper-parameters, its tokenizer, its quantization recipe and its
+// task defaults.
 #include <cmath>
 #include <string>
 
@@ -105,6 +106,22 @@ void check_tokenizer(const fb::TokenizerT& t, int64_t vocab_size, const std::str
   }
 }
 
+// The task defaults (absent in older files and plain Hugging Face conversions).
+void check_defaults(const fb::ModelT& desc, const std::string& file_name) {
+  if (!desc.defaults) return;
+  const fb::TaskDefaultsT& d = *desc.defaults;
+  check_enum(d.pooling, "defaults.pooling", file_name);
+  check_range(d.max_length, 0, desc.config->max_positions, "defaults.max_length", file_name);
+  const auto outputs = static_cast<int64_t>(desc.graph->outputs.size());
+  check_range(d.embedding_output, -1, outputs - 1, "defaults.embedding_output", file_name);
+  check_range(d.dense_layers, 0, d.embedding_output >= 0 ? kMaxLayers : 0, "defaults.dense_layers",
+              file_name);
+  if (d.embedding_output >= 0 && desc.config->head != fb::Head::None) {
+    invalid(file_name, "defaults.embedding_output is set, but the model has a " +
+                           std::string(fb::EnumNameHead(desc.config->head)) + " head");
+  }
+}
+
 }  // namespace
 
 void invalid(const std::string& file_name, const std::string& what) {
@@ -124,6 +141,7 @@ void check_config(const fb::ModelT& desc, const std::string& file_name) {
   check_tokenizer(*desc.tokenizer, c.vocab_size, file_name);
   check_enum(desc.recipe->weights, "recipe.weights", file_name);
   check_enum(desc.recipe->activations, "recipe.activations", file_name);
+  check_defaults(desc, file_name);
 }
 
 }  // namespace qtx::format

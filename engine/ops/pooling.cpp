@@ -13,16 +13,12 @@ Tensor pooling(const OpContext& ctx, const fb::PoolingAttrsT& attrs, const Tenso
          "attention_mask has shape " + shape_string(mask.shape()) + ", expected int32 " +
              shape_string({b, s}));
   }
-  Tensor y(DType::F32, {b, h});
-  switch (attrs.mode) {
-    case fb::PoolingMode::Cls:
-      cpu::pool_cls(x.data<float>(), b, s, h, y.data<float>());
-      return y;
-    case fb::PoolingMode::Mean:
-      cpu::pool_mean(x.data<float>(), mask.data<int32_t>(), b, s, h, y.data<float>());
-      return y;
+  if (attrs.mode < fb::PoolingMode::MIN || attrs.mode > fb::PoolingMode::MAX) {
+    fail(ctx, ErrorCode::kInvalidFile, "unknown pooling mode");
   }
-  fail(ctx, ErrorCode::kInvalidFile, "unknown pooling mode");
+  Tensor y(DType::F32, {b, h});
+  cpu::pool(attrs.mode, x.data<float>(), mask.data<int32_t>(), b, s, h, y.data<float>());
+  return y;
 }
 
 }  // namespace qtx::ops

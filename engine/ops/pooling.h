@@ -1,4 +1,5 @@
-// Pooling op: x [B, S, H], attention_mask [B, S] -> [B, H] (first token or masked mean).
+// Pooling op: x [B, S, H], attention_mask [B, S] -> [B, H] over the real tokens (first, last,
+// mean, max, mean / sqrt(n), position-weighted mean: engine/cpu/pooling.h).
 #pragma once
 
 #include "engine/ops/op_context.h"

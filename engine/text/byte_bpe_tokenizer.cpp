@@ -87,10 +87,9 @@ class ByteBpeTokenizer final : public Tokenizer {
     return utf8::repair_lossy(bytes);
   }
 
-  std::vector<int32_t> encode_for_model(std::string_view text) const override {
+  std::vector<int32_t> frame(std::span<const int32_t> body) const override {
     std::vector<int32_t> ids;
     if (options_.add_bos) ids.push_back(ids_.bos);
-    const std::vector<int32_t> body = encode(text);
     ids.insert(ids.end(), body.begin(), body.end());
     return ids;
   }

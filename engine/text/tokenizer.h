@@ -24,8 +24,14 @@ class Tokenizer {
   virtual std::vector<int32_t> encode(std::string_view text) const = 0;
   // Ids to text as Hugging Face's decode does (skip_special drops special tokens).
   virtual std::string decode(std::span<const int32_t> ids, bool skip_special) const = 0;
-  // The model's input for one text: framing added (BERT: [CLS] x [SEP]; OPT: BOS x).
-  virtual std::vector<int32_t> encode_for_model(std::string_view text) const = 0;
+  // The model's framing around a text's ids (BERT: [CLS] x [SEP]; OPT: BOS x).
+  virtual std::vector<int32_t> frame(std::span<const int32_t> body) const = 0;
+  // The model's input for one text: encode, then frame.
+  std::vector<int32_t> encode_for_model(std::string_view text) const;
+  // The same, cut to at most max_tokens ids with the framing kept: the text's ids are cut at
+  // their end, as Hugging Face's (and sentence-transformers') truncation does. A limit that
+  // leaves no room for the framing is kInvalidArgument.
+  std::vector<int32_t> encode_for_model(std::string_view text, size_t max_tokens) const;
 
   virtual size_t vocab_size() const = 0;
   virtual const std::string& token(int32_t id) const = 0;  // throws for an out-of-range id

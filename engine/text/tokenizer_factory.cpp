@@ -1,5 +1,6 @@
 #include "engine/text/tokenizer_factory.h"
 
+#include "engine/text/lowercase_text.h"
 #include "qtx/error.h"
 
 namespace qtx::text {
@@ -37,7 +38,7 @@ BpeOptions bpe_options_of(const fb::BytePairEncodingT& model) {
   return options;
 }
 
-std::unique_ptr<Tokenizer> build(const fb::TokenizerT& table) {
+std::unique_ptr<Tokenizer> build_model(const fb::TokenizerT& table) {
   const SpecialIds ids = special_ids_of(table);
   if (const auto* wordpiece = table.model.AsWordPiece()) {
     return make_wordpiece(table.vocab, table.special_tokens, ids, wordpiece_options_of(*wordpiece));
@@ -46,6 +47,11 @@ std::unique_ptr<Tokenizer> build(const fb::TokenizerT& table) {
     return make_byte_bpe(table.vocab, bpe->merges, table.special_tokens, ids, bpe_options_of(*bpe));
   }
   throw Error(ErrorCode::kInvalidFile, "tokenizer has no model (WordPiece or BytePairEncoding)");
+}
+
+std::unique_ptr<Tokenizer> build(const fb::TokenizerT& table) {
+  std::unique_ptr<Tokenizer> tokenizer = build_model(table);
+  return table.lowercase_text ? lowercasing(std::move(tokenizer)) : std::move(tokenizer);
 }
 
 }  // namespace

@@ -117,13 +117,12 @@ class WordPieceTokenizer final : public Tokenizer {
     return clean_up_spaces(std::move(text), false);
   }
 
-  std::vector<int32_t> encode_for_model(std::string_view text) const override {
+  std::vector<int32_t> frame(std::span<const int32_t> body) const override {
     if (ids_.cls < 0 || ids_.sep < 0) {
       throw Error(ErrorCode::kInvalidArgument,
                   "WordPiece tokenizer has no [CLS]/[SEP] ids to frame the input");
     }
     std::vector<int32_t> ids{ids_.cls};
-    const std::vector<int32_t> body = encode(text);
     ids.insert(ids.end(), body.begin(), body.end());
     ids.push_back(ids_.sep);
     return ids;

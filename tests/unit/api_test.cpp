@@ -237,7 +237,7 @@ TEST_F(ApiTest, WrongHeadAndBadInputsAreClearErrors) {
   EXPECT_NE(std::string(e.what()).find("masked-lm"), std::string::npos) << e.what();
   e = error_of([&] { bert.generate({"hello"}, {}); });
   EXPECT_EQ(e.code(), ErrorCode::kUnsupported);
-  e = error_of([&] { bert.embed({"hello"}, Pooling::kMean, false); });
+  e = error_of([&] { bert.embed({"hello"}); });
   EXPECT_EQ(e.code(), ErrorCode::kUnsupported);
 
   std::string long_text;

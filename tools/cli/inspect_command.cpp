@@ -119,6 +119,22 @@ Totals totals_of(const fb::GraphT& graph) {
   return totals;
 }
 
+// What `qtx run` and Session::embed do without options (the sentence-transformers pipeline
+// of a model converted from one).
+Json defaults_json(const ModelInfo& info) {
+  const TaskDefaults& d = info.defaults;
+  Json defaults;
+  defaults.set("source", d.sentence_transformers ? "sentence-transformers" : "model");
+  defaults.set("max_length", d.max_length);
+  if (info.head == ModelHead::kNone) {
+    defaults.set("pooling", std::string(pooling_name(d.pooling)));
+    defaults.set("dense_layers", d.dense_layers);
+    defaults.set("normalize", d.normalize);
+    defaults.set("embedding_size", d.embedding_size);
+  }
+  return defaults;
+}
+
 Json info_json(const ModelDef& model, const std::string& path) {
   const ModelInfo info = model_info(model.desc);
   const fb::TokenizerT& tok = *model.desc.tokenizer;
@@ -140,7 +156,9 @@ Json info_json(const ModelDef& model, const std::string& path) {
   Json tokenizer;
   tokenizer.set("kind", tokenizer_kind(tok));
   tokenizer.set("vocab", static_cast<int64_t>(tok.vocab.size()));
+  tokenizer.set("lowercase_text", info.defaults.lowercase_text);
   out.set("tokenizer", std::move(tokenizer));
+  out.set("defaults", defaults_json(info));
   out.set("recipe", recipe_json(*model.desc.recipe));
   return out;
 }

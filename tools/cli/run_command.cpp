@@ -28,7 +28,7 @@ std::vector<std::string> read_lines(const std::string& path) {
 
 std::vector<std::string> read_inputs(const RunOptions& options) {
   if (!options.file.empty()) return read_lines(options.file);
-  if (options.text.empty()) {
+  if (!options.text_given) {
     throw CLI::ValidationError("run", "give the input with --text TEXT or --file FILE");
   }
   return {options.text};
@@ -56,6 +56,14 @@ Sequences run_task(const Session& session, const std::vector<std::string>& input
   }
   throw Error(ErrorCode::kInternal, "run: unknown model head");
 }
+
+}  // namespace
+
+InputLimit input_limit(const RunOptions& options, bool truncate_by_default) {
+  return {options.max_length, truncate_by_default || options.truncate};
+}
+
+namespace {
 
 void run(const RunOptions& options) {
   const std::vector<std::string> inputs = read_inputs(options);
@@ -101,9 +109,23 @@ void add_options(CLI::App& cmd, RunOptions& o) {
   cmd.add_option("--top-p", o.top_p, "generation: nucleus sampling mass")
       ->check(probability_validator());
   cmd.add_option("--seed", o.seed, "generation: random seed");
-  cmd.add_option("--pooling", o.pooling, "embeddings: mean or cls")
-      ->check(CLI::IsMember({"mean", "cls"}));
-  cmd.add_flag("--normalize", o.normalize, "embeddings: scale to unit length");
+  cmd.add_option("--pooling", o.pooling,
+                 "embeddings: mean, cls, max, mean-sqrt-len, weighted-mean or last-token "
+                 "(default: the model's own)")
+      ->check(CLI::IsMember(
+          {"mean", "cls", "max", "mean-sqrt-len", "weighted-mean", "last-token"}));
+  auto* normalize = cmd.add_flag_callback(
+      "--normalize", [&o] { o.normalize = 1; },
+      "embeddings: scale to unit length (default: the model's own)");
+  cmd.add_flag_callback(
+         "--no-normalize", [&o] { o.normalize = 0; }, "embeddings: do not scale")
+      ->excludes(normalize);
+  cmd.add_option("--max-length", o.max_length,
+                 "the longest input in tokens, framing included (default: the model's own)")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 30));
+  cmd.add_flag("--truncate", o.truncate,
+               "cut longer inputs (embeddings always do; fill-mask, generation and "
+               "classification refuse them without it)");
   cmd.add_flag("--json", o.json, "one JSON object per input line");
   cmd.add_option("--dump-logits", o.dump_logits, "write the output logits / hidden states (.npy)");
   cmd.add_option("--backend", o.backend, "cpu or reference")
@@ -117,7 +139,11 @@ void add_run_command(CLI::App& app) {
   auto options = std::make_shared<RunOptions>();
   CLI::App* cmd = app.add_subcommand("run", "Run a .qtx model on text");
   add_options(*cmd, *options);
-  cmd->callback([options] { run(*options); });
+  cmd->callback([options, cmd] {
+    // An empty --text is an input too (an embedding model embeds "" as [CLS] [SEP]).
+    options->text_given = cmd->count("--text") > 0;
+    run(*options);
+  });
 }
 
 }  // namespace qtx::cli

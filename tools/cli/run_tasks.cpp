@@ -21,9 +21,10 @@ void for_each_batch(const std::vector<std::string>& inputs, int batch_size, Task
   }
 }
 
-Sequences encode_all(const Model& model, const std::vector<std::string>& inputs) {
+Sequences encode_all(const Model& model, const std::vector<std::string>& inputs,
+                     const InputLimit& limit) {
   Sequences ids;
-  for (const std::string& text : inputs) ids.push_back(model.encode(text));
+  for (const std::string& text : inputs) ids.push_back(model.encode(text, limit));
   return ids;
 }
 
@@ -87,10 +88,10 @@ Sequences run_fill_mask(const Session& session, const std::vector<std::string>& 
                         const RunOptions& options) {
   const int top_k = options.top_k > 0 ? options.top_k : 5;
   for_each_batch(inputs, options.batch_size, [&](const std::vector<std::string>& batch) {
-    const auto predictions = session.fill_mask(batch, top_k);
+    const auto predictions = session.fill_mask(batch, top_k, input_limit(options, false));
     for (size_t i = 0; i < batch.size(); ++i) print_masks(batch[i], predictions[i], options.json);
   });
-  return encode_all(session.model(), inputs);
+  return encode_all(session.model(), inputs, input_limit(options, false));
 }
 
 Sequences run_generation(const Session& session, const std::vector<std::string>& inputs,
@@ -101,6 +102,7 @@ Sequences run_generation(const Session& session, const std::vector<std::string>&
   generation.top_k = options.top_k;
   generation.top_p = options.top_p;
   generation.seed = options.seed;
+  generation.input = input_limit(options, false);
   Sequences sequences;
   for_each_batch(inputs, options.batch_size, [&](const std::vector<std::string>& batch) {
     const std::vector<Generation> results = session.generate(batch, generation);
@@ -125,9 +127,12 @@ Sequences run_generation(const Session& session, const std::vector<std::string>&
 
 Sequences run_embedding(const Session& session, const std::vector<std::string>& inputs,
                         const RunOptions& options) {
-  const Pooling pooling = options.pooling == "cls" ? Pooling::kCls : Pooling::kMean;
+  EmbeddingOptions embedding;
+  if (!options.pooling.empty()) embedding.pooling = pooling_from_name(options.pooling);
+  if (options.normalize >= 0) embedding.normalize = options.normalize == 1;
+  embedding.input = input_limit(options, true);
   for_each_batch(inputs, options.batch_size, [&](const std::vector<std::string>& batch) {
-    const auto embeddings = session.embed(batch, pooling, options.normalize);
+    const auto embeddings = session.embed(batch, embedding);
     for (size_t i = 0; i < batch.size(); ++i) {
       if (options.json) {
         Json out;
@@ -141,14 +146,14 @@ Sequences run_embedding(const Session& session, const std::vector<std::string>& 
       std::cout << "\n";
     }
   });
-  return encode_all(session.model(), inputs);
+  return encode_all(session.model(), inputs, embedding.input);
 }
 
 Sequences run_classification(const Session& session, const std::vector<std::string>& inputs,
                              const RunOptions& options) {
   const ModelInfo& info = session.model().info();
   for_each_batch(inputs, options.batch_size, [&](const std::vector<std::string>& batch) {
-    const auto probabilities = session.classify(batch);
+    const auto probabilities = session.classify(batch, input_limit(options, false));
     for (size_t i = 0; i < batch.size(); ++i) {
       const std::vector<float>& p = probabilities[i];
       const auto best = static_cast<size_t>(std::max_element(p.begin(), p.end()) - p.begin());
@@ -166,7 +171,7 @@ Sequences run_classification(const Session& session, const std::vector<std::stri
       }
     }
   });
-  return encode_all(session.model(), inputs);
+  return encode_all(session.model(), inputs, input_limit(options, false));
 }
 
 }  // namespace qtx::cli

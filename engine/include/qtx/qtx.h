@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -30,6 +31,27 @@ struct SpecialTokens {
   int32_t unk = -1, cls = -1, sep = -1, pad = -1, mask = -1, bos = -1, eos = -1;
 };
 
+// How an embedding pools a sequence's hidden states over its real tokens: the mean, the first
+// token ([CLS]), the element-wise max, the sum over sqrt(length), the mean weighted by position
+// (1, 2, ...), the last token: sentence-transformers' Pooling modes.
+enum class Pooling { kMean, kCls, kMax, kMeanSqrtLen, kWeightedMean, kLastToken };
+std::string_view pooling_name(Pooling pooling);  // "mean", "cls", "max", "mean-sqrt-len", ...
+// The Pooling named so; nullopt for an unknown name.
+std::optional<Pooling> pooling_from_name(std::string_view name);
+
+// What a model's tasks do when the caller does not say. A model converted from a
+// sentence-transformers folder carries its pipeline (Pooling, Dense, Normalize modules,
+// max_seq_length, do_lower_case), so that embed() gives SentenceTransformer(dir).encode(text).
+struct TaskDefaults {
+  Pooling pooling = Pooling::kMean;
+  bool normalize = false;
+  int64_t max_length = 0;        // the longest input in tokens, framing included
+  bool lowercase_text = false;   // texts are lowercased before they are tokenized
+  int64_t dense_layers = 0;      // sentence-transformers Dense modules after the pooling
+  int64_t embedding_size = 0;    // the width of an embedding (hidden_size without Dense)
+  bool sentence_transformers = false;  // the defaults came from a sentence-transformers folder
+};
+
 struct ModelInfo {
   std::string architecture;  // the Hugging Face class, e.g. "BertForMaskedLM"
   ModelFamily family = ModelFamily::kBert;
@@ -44,6 +66,15 @@ struct ModelInfo {
   std::string gate;           // "none", "linear", "mlp"
   std::string recipe;         // "float32", "float16", ...
   std::vector<std::string> labels;  // classifier heads: label names by index
+  TaskDefaults defaults;
+};
+
+// How an input longer than the limit is handled. Embeddings cut it by default, as
+// sentence-transformers does; for the other tasks cutting changes the answer (a [MASK] or the
+// end of a prompt may be lost), so a too-long input is an error there unless truncate is set.
+struct InputLimit {
+  int64_t max_length = 0;  // tokens, framing included; 0: the model's defaults().max_length
+  bool truncate = false;   // cut the text's tokens at their end, keeping the framing
 };
 
 class Model {
@@ -59,6 +90,9 @@ class Model {
 
   // Text to the model's input ids, framing included ([CLS] .. [SEP] for BERT, BOS for OPT).
   std::vector<int32_t> encode(std::string_view text) const;
+  // The same within `limit`: cut when limit.truncate, else a longer text is kInvalidArgument
+  // (as is a max_length beyond max_positions).
+  std::vector<int32_t> encode(std::string_view text, const InputLimit& limit) const;
   // Text to ids without the framing (special tokens written in the text still map to their
   // ids): a long text to be cut into windows, as `qtx eval` does.
   std::vector<int32_t> encode_unframed(std::string_view text) const;
@@ -114,7 +148,11 @@ struct MaskPrediction {
   std::vector<TokenScore> top;
 };
 
-enum class Pooling { kMean, kCls };
+struct EmbeddingOptions {
+  std::optional<Pooling> pooling;  // unset: the model's defaults
+  std::optional<bool> normalize;   // unset: the model's defaults
+  InputLimit input{0, true};       // cut at the model's max_length, as sentence-transformers
+};
 
 struct GenerationOptions {
   int max_new_tokens = 20;
@@ -123,6 +161,7 @@ struct GenerationOptions {
   float top_p = 1.0f;        // 1: off
   uint64_t seed = 0;         // same seed, same inputs: same tokens
   bool stop_at_eos = true;
+  InputLimit input;  // the prompt's limit (a cut prompt keeps its start)
 };
 
 struct Generation {
@@ -147,12 +186,15 @@ class Session {
 
   // Masked-LM heads: for every [MASK] of every text, the top_k tokens by probability.
   std::vector<std::vector<MaskPrediction>> fill_mask(const std::vector<std::string>& texts,
-                                                     int top_k) const;
-  // Headless encoders: one pooled vector of hidden_size per text.
-  std::vector<std::vector<float>> embed(const std::vector<std::string>& texts, Pooling pooling,
-                                        bool normalize) const;
+                                                     int top_k, const InputLimit& input = {}) const;
+  // Headless encoders: one embedding of info().defaults.embedding_size per text. A pooling
+  // other than the model's own is refused when Dense modules follow it (they were trained on
+  // it).
+  std::vector<std::vector<float>> embed(const std::vector<std::string>& texts,
+                                        const EmbeddingOptions& options = {}) const;
   // Classifier heads: class probabilities per text (label names in info().labels).
-  std::vector<std::vector<float>> classify(const std::vector<std::string>& texts) const;
+  std::vector<std::vector<float>> classify(const std::vector<std::string>& texts,
+                                           const InputLimit& input = {}) const;
   // Causal-LM heads: continues each prompt; prompts of different lengths are left-padded.
   std::vector<Generation> generate(const std::vector<std::string>& prompts,
                                    const GenerationOptions& options) const;

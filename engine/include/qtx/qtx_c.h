@@ -52,6 +52,12 @@ qtx_status qtx_generate(const qtx_session* session, const char* prompt,
                         const qtx_generation_options* options, char** text, char* error,
                         size_t error_size);
 
+/* The embedding of `text` (headless encoders) as the model's defaults compute it (for a
+ * sentence-transformers model, its pooling, Dense and Normalize modules), cut to `max_length`
+ * tokens (0: the model's own limit): `*values` holds *size floats (free with qtx_free). */
+qtx_status qtx_embed(const qtx_session* session, const char* text, size_t max_length,
+                     float** values, size_t* size, char* error, size_t error_size);
+
 void qtx_free(void* pointer);
 
 #ifdef __cplusplus
