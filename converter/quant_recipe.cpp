@@ -118,6 +118,15 @@ QuantRecipe resolve_recipe(const QuantizeOptions& options, fb::Family family) {
     recipe.quantize_softmax_output = options.quantize_softmax_output;
     if (options.calibration_samples) recipe.calibration_samples = *options.calibration_samples;
   }
+  if (options.outlier_ratio && recipe.activations != ActivationMode::kDynamic) {
+    bad_option("--outlier-ratio needs --quantize w8a8-dynamic");
+  }
+  if (options.outlier_ratio && !(*options.outlier_ratio >= 0.0f && *options.outlier_ratio < 1e6f)) {
+    bad_option("--outlier-ratio must be in [0, 1e6)");
+  }
+  if (recipe.activations == ActivationMode::kDynamic) {
+    recipe.outlier_ratio = options.outlier_ratio.value_or(kDefaultOutlierRatio);
+  }
   recipe.keep_float.insert(recipe.keep_float.end(), options.keep_float.begin(),
                            options.keep_float.end());
   recipe.calibration_data = options.calibration_data;
@@ -149,6 +158,11 @@ std::unique_ptr<fb::QuantRecipeT> describe_recipe(const QuantRecipe& recipe, int
       out->activation_mode = "dynamic";
       out->description = "int8 weights (" + out->weight_granularity +
                          "), Linear inputs quantized per token at run time (asymmetric u8)";
+      if (recipe.outlier_ratio > 0.0f) {
+        out->description += ", outlier columns in float (ratio " +
+                            std::to_string(recipe.outlier_ratio).substr(0, 4) + ")";
+      }
+      out->outlier_ratio = recipe.outlier_ratio;
       break;
   }
   out->activation_symmetric = static_acts && recipe.symmetric_activations;

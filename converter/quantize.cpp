@@ -1,8 +1,10 @@
 #include "converter/quantize.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 
+#include "converter/weight_outliers.h"
 #include "engine/graph/graph_builder.h"
 #include "qtx/error.h"
 
@@ -10,12 +12,25 @@ namespace qtx::convert {
 namespace {
 
 constexpr size_t kLinearWeightSlot = 1;
+// A dynamic Linear's fixed outlier columns and their float weights (qtx.fbs, LinearAttrs).
+constexpr size_t kLinearOutlierColumnsSlot = 3;
+constexpr size_t kLinearOutlierWeightSlot = 4;
 // An Embedding's tables: word, position, token type (engine/format/qtx.fbs).
 constexpr size_t kEmbeddingFirstTable = 2;
 constexpr size_t kEmbeddingEndTable = 5;
 
 bool is_embedding_table(const fb::NodeT& node, size_t slot) {
   return node.op.AsEmbeddingAttrs() && slot >= kEmbeddingFirstTable && slot < kEmbeddingEndTable;
+}
+
+// How many node inputs and graph outputs read each tensor.
+std::map<int, int> reader_counts(const fb::GraphT& graph) {
+  std::map<int, int> counts;
+  for (const auto& node : graph.nodes) {
+    for (int input : node->inputs) ++counts[input];
+  }
+  for (int output : graph.outputs) ++counts[output];
+  return counts;
 }
 
 // The tensors some reader needs in float: every input except a quantized Linear's weight and an
@@ -38,12 +53,19 @@ std::set<int> float_readers(const fb::GraphT& graph, const QuantPlan& plan) {
 class WeightQuantizer {
  public:
   WeightQuantizer(ModelDef& model, const QuantPlan& plan, const QuantRecipe& recipe)
-      : model_(model), recipe_(recipe), float_read_(float_readers(model.graph(), plan)) {}
+      : model_(model),
+        recipe_(recipe),
+        float_read_(float_readers(model.graph(), plan)),
+        readers_(reader_counts(model.graph())) {}
 
   // Points the Linear at the I8 version of its weight (made once per float weight). A word
   // table tied to it becomes that I8 tensor too: the Embedding reads its rows in place.
   void quantize(fb::NodeT& linear) {
     const int source = linear.inputs.at(kLinearWeightSlot);
+    if (recipe_.activations == ActivationMode::kDynamic && recipe_.outlier_ratio > 0.0f) {
+      linear.op.AsLinearAttrs()->outlier_ratio = recipe_.outlier_ratio;
+      if (readers_[source] == 1) take_outlier_columns(linear, source);
+    }
     linear.inputs[kLinearWeightSlot] = int8_of(source, recipe_.weights, recipe_.weight_range);
   }
 
@@ -92,9 +114,29 @@ class WeightQuantizer {
     return target;
   }
 
+  // Moves the weight's outlier columns (weight_outliers.h) into float constants the Linear
+  // reads at slots 3 and 4; only for a weight no other node shares (a tied table keeps its
+  // columns for the Embedding).
+  void take_outlier_columns(fb::NodeT& linear, int source) {
+    Tensor& weight = model_.constants.at(static_cast<size_t>(source));
+    const std::vector<int32_t> columns = weight_outlier_columns(weight);
+    if (columns.empty()) return;
+    Tensor taken = take_columns(weight, columns);
+    Tensor indices(DType::I32, {static_cast<int64_t>(columns.size())});
+    std::copy(columns.begin(), columns.end(), indices.data<int32_t>());
+    const std::string name = model_.desc.graph->tensors[static_cast<size_t>(source)]->name;
+    GraphBuilder graph(model_);
+    linear.inputs.resize(kLinearOutlierWeightSlot + 1, -1);
+    linear.inputs[kLinearOutlierColumnsSlot] =
+        graph.constant(name + ".outlier_columns", std::move(indices));
+    linear.inputs[kLinearOutlierWeightSlot] =
+        graph.constant(name + ".outlier_weight", std::move(taken));
+  }
+
   ModelDef& model_;
   const QuantRecipe& recipe_;
   std::set<int> float_read_;
+  std::map<int, int> readers_;
   std::map<int, int> int8_of_;
 };
 

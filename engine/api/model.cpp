@@ -73,7 +73,7 @@ std::vector<int32_t> Model::encode(std::string_view text, const InputLimit& limi
   std::vector<int32_t> ids = impl_->tokenizer->encode_for_model(text);
   if (static_cast<int64_t>(ids.size()) > max_length) {
     throw Error(ErrorCode::kInvalidArgument,
-                "input of " + std::to_string(ids.size()) + " tokens exceeds the maximum length of " +
+                "input of " + std::to_string(ids.size()) + " tokens is longer than the model's maximum length of " +
                     std::to_string(max_length) +
                     " tokens (truncation cuts it: InputLimit::truncate, qtx run --truncate)");
   }

@@ -131,6 +131,10 @@ void int8_epilogue(const ActivationCodes& x, const Int8Weight& w, const int32_t*
       const auto row = static_cast<size_t>(r);
       float* yr = y + r * n;
       dequantize_row(yr, n, -x.zero_points[row], rowsum, x.scales[row], w, e.bias);
+      if (e.addend) {
+        const float* add = e.addend + r * n;
+        for (int64_t c = 0; c < n; ++c) yr[c] += add[c];
+      }
       apply_activation(e.activation, yr, n);
       if (e.output) fake_quantize(*e.output, yr, n);
     }

@@ -77,11 +77,12 @@ struct Int8Epilogue {
   const float* bias = nullptr;  // [n] or nullptr
   fb::Activation activation = fb::Activation::None;
   const QuantGrid* output = nullptr;  // y's fake quantization, or nullptr
+  const float* addend = nullptr;      // [m, n] added after the bias (outlier_columns.h)
 };
 
 // y [m, n] in place, in one pass over it: on entry y holds the raw int32 sums
 // (accumulators_in(y)); on return y = float(acc) * (sx[m] * sw[n]) + b[n], then the activation,
-// then the output's fake quantization. Rows split over `threads` (results do not depend on it).
+// plus the addend, then the activation, then the output's fake quantization. Rows split over `threads` (results do not depend on it).
 // rowsum [n] (sum_k wq[n, k]): the kernels sum the codes as they are, not minus the zero point,
 // so acc[m, n] = raw[m, n] - zx[m] * rowsum[n], exactly, in int32; nullptr: the raw sums are
 // already the accumulators (the reference's).

@@ -46,7 +46,7 @@ Arity op_arity(const fb::OpUnion& op) {
     case fb::Op::LayerNormAttrs:
       return {3, 3};
     case fb::Op::LinearAttrs:
-      return {2, 3};
+      return {2, 5};
     case fb::Op::AttentionAttrs:
       return attention_arity(op.AsAttentionAttrs()->gate);
     case fb::Op::ActivationAttrs:
@@ -89,6 +89,9 @@ std::string attrs_problem(const fb::OpUnion& op) {
     if (!std::isfinite(ln->epsilon) || !(ln->epsilon > 0.0f)) return "epsilon must be > 0";
   } else if (const auto* lin = op.AsLinearAttrs()) {
     if (!known(lin->activation)) return "unknown activation";
+    if (!std::isfinite(lin->outlier_ratio) || lin->outlier_ratio < 0.0f) {
+      return "outlier_ratio must be finite and >= 0";
+    }
   } else if (const auto* att = op.AsAttentionAttrs()) {
     return attention_attrs_problem(*att);
   } else if (const auto* act = op.AsActivationAttrs()) {

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "engine/cpu/linear_reference.h"
+#include "engine/cpu/outlier_columns.h"
 #include "engine/ops/int8_rows.h"
 
 namespace qtx::ops {
@@ -48,9 +49,43 @@ Tensor float_linear(const OpContext& ctx, const fb::LinearAttrsT& attrs, const T
   return y;
 }
 
+// The outlier columns of a dynamic Linear, checked: I32 [C] strictly increasing below k, with
+// F32 [n, C] weights.
+cpu::FixedOutliers fixed_outliers(const OpContext& ctx, const fb::LinearAttrsT& attrs,
+                                  const LinearOutliers& outliers, LinearMode mode,
+                                  const cpu::Int8Weight& w) {
+  cpu::FixedOutliers fixed;
+  fixed.ratio = attrs.outlier_ratio;
+  const bool any = outliers.columns || outliers.weight || attrs.outlier_ratio > 0.0f;
+  if (any && mode != LinearMode::kDynamic) {
+    fail(ctx, ErrorCode::kUnsupported, "outlier columns need a dynamic int8 Linear");
+  }
+  if (!outliers.columns && !outliers.weight) return fixed;
+  if (!outliers.columns || !outliers.weight) {
+    fail(ctx, ErrorCode::kInvalidFile, "outlier columns and their weights come together");
+  }
+  const Tensor& columns = *outliers.columns;
+  if (columns.dtype() != DType::I32 || columns.rank() != 1) {
+    fail(ctx, ErrorCode::kInvalidFile, "outlier columns must be I32 [C]");
+  }
+  expect_float(ctx, "outlier weight", *outliers.weight, 2);
+  expect_shape(ctx, "outlier weight", *outliers.weight, {w.n, columns.dim(0)});
+  const int32_t* c = columns.data<int32_t>();
+  for (int64_t i = 0; i < columns.dim(0); ++i) {
+    if (c[i] < 0 || c[i] >= w.k || (i > 0 && c[i] <= c[i - 1])) {
+      fail(ctx, ErrorCode::kInvalidFile,
+           "outlier columns must increase strictly within [0, " + std::to_string(w.k) + ")");
+    }
+  }
+  fixed.columns = {c, static_cast<size_t>(columns.dim(0))};
+  fixed.weight = outliers.weight->data<float>();
+  return fixed;
+}
+
 Tensor int8_linear(const OpContext& ctx, const fb::LinearAttrsT& attrs, const Tensor& x,
                    const cpu::Int8Weight& w, const Tensor* bias, const LinearQuant& quant,
-                   LinearMode mode, const cpu::Int8Gemm* prepared) {
+                   LinearMode mode, const cpu::Int8Gemm* prepared,
+                   const cpu::FixedOutliers& outliers) {
   if (w.k > kMaxInt8Depth) {
     fail(ctx, ErrorCode::kUnsupported,
          "int8 input depth " + std::to_string(w.k) + " exceeds " + std::to_string(kMaxInt8Depth));
@@ -64,20 +99,27 @@ Tensor int8_linear(const OpContext& ctx, const fb::LinearAttrsT& attrs, const Te
   }
   const cpu::QuantGrid* output = quant.output ? &out_grid : nullptr;
   const int64_t m = x.numel() / w.k;
+  const int threads = ctx.reference ? 1 : ctx.threads;
+  const cpu::OutlierSplit split =
+      mode == LinearMode::kDynamic ? cpu::split_outliers(x.data<float>(), m, w, outliers, threads)
+                                   : cpu::OutlierSplit{};
+  const float* inliers = split.inliers.empty() ? x.data<float>() : split.inliers.data();
+  const float* addend = split.products.empty() ? nullptr : split.products.data();
   const cpu::ActivationCodes codes =
       mode == LinearMode::kStatic
           ? cpu::quantize_static(x.data<float>(), m, w.k, static_input_grid(ctx, *quant.input),
                                  ctx.threads)
-          : cpu::quantize_dynamic(x.data<float>(), m, w.k, ctx.threads);
+          : cpu::quantize_dynamic(inliers, m, w.k, ctx.threads);
   Shape out_shape = x.shape();
   out_shape.back() = w.n;
   Tensor y = Tensor::uninitialized(DType::F32, out_shape);
   if (prepared && !ctx.reference) {
-    prepared->run(codes, output, ctx.threads, y.data<float>());
+    prepared->run(codes, output, ctx.threads, y.data<float>(), addend);
     return y;
   }
   cpu::int8_accumulate_reference(codes, w, cpu::accumulators_in(y.data<float>()));
-  const cpu::Int8Epilogue epilogue{bias ? bias->data<float>() : nullptr, attrs.activation, output};
+  const cpu::Int8Epilogue epilogue{bias ? bias->data<float>() : nullptr, attrs.activation, output,
+                                   addend};
   cpu::int8_epilogue(codes, w, nullptr, epilogue, ctx.reference ? 1 : ctx.threads, y.data<float>());
   return y;
 }
@@ -116,7 +158,7 @@ cpu::QuantGrid static_input_grid(const OpContext& ctx, const fb::QuantParamsT& p
 
 Tensor linear(const OpContext& ctx, const fb::LinearAttrsT& attrs, const Tensor& x,
               const Tensor& weight, const Tensor* bias, const LinearQuant& quant,
-              const PreparedLinear& prepared) {
+              const PreparedLinear& prepared, const LinearOutliers& outliers) {
   const LinearMode mode = linear_mode(attrs, weight, quant);
   cpu::Int8Weight w;
   if (mode == LinearMode::kFloat) {
@@ -126,8 +168,9 @@ Tensor linear(const OpContext& ctx, const fb::LinearAttrsT& attrs, const Tensor&
     check_bias(ctx, weight, bias);
   }
   check_input(ctx, attrs, x, weight);
+  const cpu::FixedOutliers fixed = fixed_outliers(ctx, attrs, outliers, mode, w);
   if (mode == LinearMode::kStatic || mode == LinearMode::kDynamic) {
-    return int8_linear(ctx, attrs, x, w, bias, quant, mode, prepared.int8_gemm);
+    return int8_linear(ctx, attrs, x, w, bias, quant, mode, prepared.int8_gemm, fixed);
   }
   Tensor y;
   if (mode == LinearMode::kWeightOnly) {

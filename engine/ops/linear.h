@@ -39,9 +39,15 @@ cpu::Int8Weight int8_weight(const OpContext& ctx, const Tensor& weight,
 // The static grid of an I8 Linear's input: per tensor, codes fitting s8 or u8.
 cpu::QuantGrid static_input_grid(const OpContext& ctx, const fb::QuantParamsT& params);
 
+// The optional inputs 3 and 4 of a dynamic Linear (qtx.fbs, LinearAttrs); nullptr: none.
+struct LinearOutliers {
+  const Tensor* columns = nullptr;  // I32 [C]
+  const Tensor* weight = nullptr;   // F32 [N, C]
+};
+
 Tensor linear(const OpContext& ctx, const fb::LinearAttrsT& attrs, const Tensor& x,
               const Tensor& weight, const Tensor* bias, const LinearQuant& quant,
-              const PreparedLinear& prepared);
+              const PreparedLinear& prepared, const LinearOutliers& outliers = {});
 
 // A float Linear with no quantization; prepared: its oneDNN matmul or nullptr.
 Tensor linear(const OpContext& ctx, const fb::LinearAttrsT& attrs, const Tensor& x,

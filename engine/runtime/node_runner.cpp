@@ -107,7 +107,8 @@ Tensor run_op(const ops::OpContext& ctx, const NodePlan& plan,
       const ops::LinearQuant quant{input_quant(plan, 0), input_quant(plan, 1),
                                    fuse_output_quant ? plan.output_quant : nullptr};
       return ops::linear(ctx, *op.AsLinearAttrs(), in.at(0), in.at(1), in.optional(2), quant,
-                         {plan.linear.get(), plan.int8_linear.get()});
+                         {plan.linear.get(), plan.int8_linear.get()},
+                         {in.optional(3), in.optional(4)});
     }
     case fb::Op::AttentionAttrs: {
       const Inputs in(ctx, inputs, 4);

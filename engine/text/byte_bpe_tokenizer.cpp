@@ -8,6 +8,7 @@
 #include "engine/text/bpe_merges.h"
 #include "engine/text/byte_level.h"
 #include "engine/text/gpt2_pre_tokenizer.h"
+#include "engine/text/lowercase_text.h"
 #include "engine/text/special_tokens.h"
 #include "engine/text/tokenizer.h"
 #include "engine/text/utf8.h"
@@ -69,7 +70,8 @@ class ByteBpeTokenizer final : public Tokenizer {
         ids.push_back(segment.special_id);
         continue;
       }
-      std::u32string chars = utf8::decode(segment.text);
+      std::u32string chars = options_.lowercase_first ? utf8::decode(lowercase_text(segment.text))
+                                                      : utf8::decode(segment.text);
       if (options_.add_prefix_space && !chars.empty() && chars.front() != U' ')
         chars.insert(chars.begin(), U' ');
       for (std::u32string_view piece : split_gpt2(chars)) append_piece(piece, ids);

@@ -6,31 +6,11 @@
 namespace qtx::text {
 namespace {
 
-class LowercasingTokenizer final : public Tokenizer {
- public:
-  explicit LowercasingTokenizer(std::unique_ptr<Tokenizer> inner) : inner_(std::move(inner)) {}
-
-  std::vector<int32_t> encode(std::string_view text) const override {
-    return inner_->encode(lowercase_text(text));
-  }
-  std::string decode(std::span<const int32_t> ids, bool skip_special) const override {
-    return inner_->decode(ids, skip_special);
-  }
-  std::vector<int32_t> frame(std::span<const int32_t> body) const override {
-    return inner_->frame(body);
-  }
-  size_t vocab_size() const override { return inner_->vocab_size(); }
-  const std::string& token(int32_t id) const override { return inner_->token(id); }
-  const SpecialIds& special_ids() const override { return inner_->special_ids(); }
-
- private:
-  std::unique_ptr<Tokenizer> inner_;
-};
-
 constexpr char32_t kCapitalSigma = U'\u03A3';
 constexpr char32_t kFinalSigma = U'\u03C2';
 
-// Python's Final_Sigma condition, with letters standing in for cased characters: a capital
+// Unicode's Final_Sigma condition (Rust's str::to_lowercase applies it), with letters standing
+// in for cased characters: a capital
 // sigma that ends a word (a letter before it, none after) lowercases to the final form.
 bool ends_word(const std::u32string& text, size_t i) {
   const bool after_letter = i > 0 && unicode::is_letter(text[i - 1]);
@@ -52,10 +32,6 @@ std::string lowercase_text(std::string_view text) {
     }
   }
   return utf8::encode(lower);
-}
-
-std::unique_ptr<Tokenizer> lowercasing(std::unique_ptr<Tokenizer> inner) {
-  return std::make_unique<LowercasingTokenizer>(std::move(inner));
 }
 
 }  // namespace qtx::text

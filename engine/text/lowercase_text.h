@@ -1,19 +1,15 @@
-// sentence-transformers' do_lower_case: the whole text lowercased before the tokenizer sees it
-// (Python's str.lower(), the full Unicode lowercase mapping), special-token spellings included.
+// sentence-transformers' do_lower_case: a Lowercase normalizer in front of the tokenizer's own
+// (sentence-transformers 3+), so text is lowercased (the full Unicode mapping, final sigma
+// included, as Rust's str::to_lowercase) while special-token spellings, matched in the raw text
+// first, are not.
 #pragma once
 
-#include <memory>
 #include <string>
 #include <string_view>
-
-#include "engine/text/tokenizer.h"
 
 namespace qtx::text {
 
 // Throws qtx::Error(kInvalidArgument) for text that is not valid UTF-8.
 std::string lowercase_text(std::string_view text);
-
-// A tokenizer that lowercases every text before `inner` encodes it; all else is inner's.
-std::unique_ptr<Tokenizer> lowercasing(std::unique_ptr<Tokenizer> inner);
 
 }  // namespace qtx::text

@@ -44,6 +44,8 @@ struct WordPieceOptions {
   bool tokenize_chinese_chars = true;
   int max_input_chars_per_word = 100;
   std::string continuing_subword_prefix = "##";
+  // Text between special tokens lowercased before the BERT normalizer (lowercase_text.h).
+  bool lowercase_first = false;
 };
 
 std::unique_ptr<Tokenizer> make_wordpiece(std::vector<std::string> vocab,
@@ -53,6 +55,7 @@ std::unique_ptr<Tokenizer> make_wordpiece(std::vector<std::string> vocab,
 struct BpeOptions {
   bool add_prefix_space = false;
   bool add_bos = false;  // encode_for_model starts with BOS (tokenizer_config's add_bos_token)
+  bool lowercase_first = false;  // text between special tokens lowercased (lowercase_text.h)
 };
 
 // vocab: index = id, tokens in GPT-2's byte-to-unicode alphabet; merges: "left right" by rank.

@@ -1,6 +1,5 @@
 #include "engine/text/tokenizer_factory.h"
 
-#include "engine/text/lowercase_text.h"
 #include "qtx/error.h"
 
 namespace qtx::text {
@@ -18,9 +17,12 @@ SpecialIds special_ids_of(const fb::TokenizerT& table) {
   return ids;
 }
 
-WordPieceOptions wordpiece_options_of(const fb::WordPieceT& model) {
+// sentence-transformers adds its Lowercase normalizer only where the tokenizer does not
+// lowercase already.
+WordPieceOptions wordpiece_options_of(const fb::WordPieceT& model, bool lowercase_text) {
   WordPieceOptions options;
   options.lowercase = model.lowercase;
+  options.lowercase_first = lowercase_text && !model.lowercase;
   options.strip_accents = model.strip_accents;
   options.tokenize_chinese_chars = model.tokenize_chinese_chars;
   options.max_input_chars_per_word = model.max_input_chars_per_word;
@@ -31,27 +33,23 @@ WordPieceOptions wordpiece_options_of(const fb::WordPieceT& model) {
   return options;
 }
 
-BpeOptions bpe_options_of(const fb::BytePairEncodingT& model) {
+BpeOptions bpe_options_of(const fb::BytePairEncodingT& model, bool lowercase_text) {
   BpeOptions options;
+  options.lowercase_first = lowercase_text;
   options.add_prefix_space = model.add_prefix_space;
   options.add_bos = model.add_bos;
   return options;
 }
 
-std::unique_ptr<Tokenizer> build_model(const fb::TokenizerT& table) {
+std::unique_ptr<Tokenizer> build(const fb::TokenizerT& table) {
   const SpecialIds ids = special_ids_of(table);
   if (const auto* wordpiece = table.model.AsWordPiece()) {
-    return make_wordpiece(table.vocab, table.special_tokens, ids, wordpiece_options_of(*wordpiece));
+    return make_wordpiece(table.vocab, table.special_tokens, ids, wordpiece_options_of(*wordpiece, table.lowercase_text));
   }
   if (const auto* bpe = table.model.AsBytePairEncoding()) {
-    return make_byte_bpe(table.vocab, bpe->merges, table.special_tokens, ids, bpe_options_of(*bpe));
+    return make_byte_bpe(table.vocab, bpe->merges, table.special_tokens, ids, bpe_options_of(*bpe, table.lowercase_text));
   }
   throw Error(ErrorCode::kInvalidFile, "tokenizer has no model (WordPiece or BytePairEncoding)");
-}
-
-std::unique_ptr<Tokenizer> build(const fb::TokenizerT& table) {
-  std::unique_ptr<Tokenizer> tokenizer = build_model(table);
-  return table.lowercase_text ? lowercasing(std::move(tokenizer)) : std::move(tokenizer);
 }
 
 }  // namespace

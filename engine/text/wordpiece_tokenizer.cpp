@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "engine/text/bert_normalizer.h"
+#include "engine/text/lowercase_text.h"
 #include "engine/text/special_tokens.h"
 #include "engine/text/tokenizer.h"
 #include "engine/text/unicode.h"
@@ -90,7 +91,10 @@ class WordPieceTokenizer final : public Tokenizer {
         ids.push_back(segment.special_id);
         continue;
       }
-      const std::u32string normalized = normalize_bert(utf8::decode(segment.text), options_);
+      const std::u32string chars = options_.lowercase_first
+                                       ? utf8::decode(lowercase_text(segment.text))
+                                       : utf8::decode(segment.text);
+      const std::u32string normalized = normalize_bert(chars, options_);
       for (std::u32string_view word : split_words(normalized)) append_word(word, ids);
     }
     return ids;

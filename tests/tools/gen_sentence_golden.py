@@ -152,7 +152,7 @@ def main():
     torch.manual_seed(0)
     os.makedirs(os.path.join(OUT, "variants"), exist_ok=True)
 
-    minilm = SentenceTransformer(args.minilm, device="cpu")
+    minilm = SentenceTransformer(args.minilm, device="cpu", model_kwargs={"dtype": torch.float32})
     write_json(os.path.join(OUT, "minilm.json"),
                {"reference": reference(), "cases": encode_cases(minilm)})
 
@@ -163,7 +163,9 @@ def main():
         folder = write_variant(name, spec, hidden)
         with tempfile.TemporaryDirectory() as tmp:
             assemble(shared_model, folder, tmp)
-            model = SentenceTransformer(tmp, device="cpu")
+            # bert4L's weights are stored as float16, which transformers would run in; qtx
+            # converts them to float32, so the reference runs float32 too.
+            model = SentenceTransformer(tmp, device="cpu", model_kwargs={"dtype": torch.float32})
             cases = encode_cases(model)
         write_json(os.path.join(OUT, "variants", name + ".json"),
                    {"reference": reference(), "cases": cases})

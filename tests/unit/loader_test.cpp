@@ -168,7 +168,7 @@ TEST(Loader, RefusesGraphDefects) {
   EXPECT_THAT(load_error([](auto& d) { d.graph->nodes[1]->inputs[1] = -1; }),
               HasSubstr("node 'ln' (LayerNormAttrs) input 1 is required but absent"));
   EXPECT_THAT(load_error([](auto& d) { d.graph->nodes[2]->inputs = {5}; }),
-              HasSubstr("node 'linear' (LinearAttrs): 1 inputs, expected 2..3"));
+              HasSubstr("node 'linear' (LinearAttrs): 1 inputs, expected 2..5"));
   EXPECT_THAT(load_error([](auto& d) { std::swap(d.graph->nodes[1], d.graph->nodes[2]); }),
               HasSubstr("reads tensor 'ln' before any node produces it"));
   EXPECT_THAT(load_error([](auto& d) { d.graph->nodes[3]->outputs = {4}; }),

@@ -24,6 +24,8 @@ struct ConvertCommandOptions {
   CLI::Option* weights_option = nullptr;
   CLI::Option* estimator_option = nullptr;
   CLI::Option* samples_option = nullptr;
+  float outlier_ratio = 0.0f;
+  CLI::Option* outlier_option = nullptr;
 };
 
 bool is_number(const std::string& text) {
@@ -71,6 +73,7 @@ convert::QuantizeOptions quantize_options(const ConvertCommandOptions& o) {
   if (o.weights_option->count() > 0) q.weights = o.weights;
   if (o.estimator_option->count() > 0) q.estimator = o.estimator;
   if (o.samples_option->count() > 0) q.calibration_samples = o.calibration_samples;
+  if (o.outlier_option->count() > 0) q.outlier_ratio = o.outlier_ratio;
   return q;
 }
 
@@ -110,6 +113,11 @@ void add_quantize_options(CLI::App& cmd, ConvertCommandOptions& o) {
   cmd.add_flag("--quantize-softmax-output", q.quantize_softmax_output,
                "w8a8: quantize every attention's softmax output too (float by default; costs "
                "perplexity on long causal windows)");
+  o.outlier_option =
+      cmd.add_option("--outlier-ratio", o.outlier_ratio,
+                     "w8a8-dynamic: input columns with |x| above this many times their row's rms, "
+                     "and columns of outlier weights, run in float (default 4; 0: off)")
+          ->check(CLI::Range(0.0f, 1.0e6f));
   cmd.add_option("--keep-float", q.keep_float,
                  "glob over node or weight names of Linears to keep in float (e.g. 'logits')");
 }
