@@ -84,10 +84,10 @@ void Int8Gemm::check_input(const ActivationCodes& x) const {
 }
 
 void Int8Gemm::run(const ActivationCodes& x, const QuantGrid* output, int threads, float* y,
-                   const float* addend) const {
+                   const OutlierRows* outliers) const {
   check_input(x);
   if (fused()) {
-    if (addend) throw Error(ErrorCode::kInternal, "int8 GEMM: the fused path takes no addend");
+    if (outliers) throw Error(ErrorCode::kInternal, "int8 GEMM: the fused path has no outliers");
     dnnl_->run(x.bytes.get(), x.m, y);
     if (output) fake_quantize_rows(*output, x.m, weight_.n, threads, y);
     return;
@@ -102,7 +102,7 @@ void Int8Gemm::run(const ActivationCodes& x, const QuantGrid* output, int thread
     int8_accumulate_reference(x, weight_, raw);
     rowsum = nullptr;
   }
-  const Int8Epilogue epilogue{bias_.empty() ? nullptr : bias_.data(), activation_, output, addend};
+  const Int8Epilogue epilogue{bias_.empty() ? nullptr : bias_.data(), activation_, output, outliers};
   int8_epilogue(x, weight_, rowsum, epilogue, threads, y);
 }
 

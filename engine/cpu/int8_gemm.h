@@ -68,10 +68,10 @@ class Int8Gemm {
   bool fused() const;
 
   // y [x.m, n]: the Linear's output, fake-quantized on `output` unless nullptr. x must hold
-  // the codes prepared for (signedness, k; for static inputs, the grid). addend [x.m, n]
-  // (dynamic inputs only, the s32 path): added after the bias (outlier_columns.h).
+  // the codes prepared for (signedness, k; for static inputs, the grid). outliers (dynamic
+  // inputs only, the s32 path): the float columns' products join each row in the epilogue.
   void run(const ActivationCodes& x, const QuantGrid* output, int threads, float* y,
-           const float* addend = nullptr) const;
+           const OutlierRows* outliers = nullptr) const;
 
  private:
   void check_input(const ActivationCodes& x) const;

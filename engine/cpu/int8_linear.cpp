@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "engine/cpu/activation.h"
+#include "engine/cpu/outlier_columns.h"
 #include "engine/cpu/parallel_for.h"
 
 namespace qtx::cpu {
@@ -88,12 +90,20 @@ ActivationCodes quantize_static(const float* x, int64_t m, int64_t k, const Quan
   return c;
 }
 
-ActivationCodes quantize_dynamic(const float* x, int64_t m, int64_t k, int threads) {
+ActivationCodes quantize_dynamic(const float* x, int64_t m, int64_t k, int threads,
+                                 const OutlierRows* outliers) {
   ActivationCodes c(m, k, false);
   parallel_for(m, threads, min_rows(k), [&](int64_t begin, int64_t end) {
+    std::vector<float> inliers;
     for (int64_t r = begin; r < end; ++r) {
-      const QuantGrid g = dynamic_row_grid(x + r * k, k);
-      quantize_row(x + r * k, k, g, c.bytes.get() + r * k);
+      const float* row = x + r * k;
+      if (outliers && !outliers->row(r).empty()) {
+        inliers.assign(row, row + k);
+        for (int32_t j : outliers->row(r)) inliers[static_cast<size_t>(j)] = 0.0f;
+        row = inliers.data();
+      }
+      const QuantGrid g = dynamic_row_grid(row, k);
+      quantize_row(row, k, g, c.bytes.get() + r * k);
       c.scales[static_cast<size_t>(r)] = g.scale;
       c.zero_points[static_cast<size_t>(r)] = g.zero_point;
     }
@@ -131,10 +141,7 @@ void int8_epilogue(const ActivationCodes& x, const Int8Weight& w, const int32_t*
       const auto row = static_cast<size_t>(r);
       float* yr = y + r * n;
       dequantize_row(yr, n, -x.zero_points[row], rowsum, x.scales[row], w, e.bias);
-      if (e.addend) {
-        const float* add = e.addend + r * n;
-        for (int64_t c = 0; c < n; ++c) yr[c] += add[c];
-      }
+      if (e.outliers && !e.outliers->empty()) e.outliers->add_products(r, yr);
       apply_activation(e.activation, yr, n);
       if (e.output) fake_quantize(*e.output, yr, n);
     }

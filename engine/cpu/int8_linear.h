@@ -20,6 +20,8 @@
 
 namespace qtx::cpu {
 
+class OutlierRows;  // outlier_columns.h
+
 // The quantized input of one Linear call: [m, k] codes with one grid per row (static
 // quantization repeats the tensor's grid).
 struct ActivationCodes {
@@ -47,8 +49,10 @@ bool fits_u8(const QuantGrid& g);
 // x [m, k] on grid g (which fits s8 or u8) -> codes.
 ActivationCodes quantize_static(const float* x, int64_t m, int64_t k, const QuantGrid& g,
                                 int threads);
-// x [m, k] -> u8 codes on each row's dynamic_row_grid.
-ActivationCodes quantize_dynamic(const float* x, int64_t m, int64_t k, int threads);
+// x [m, k] -> u8 codes on each row's dynamic_row_grid; with outliers, of each row with its
+// float columns at 0 (outlier_columns.h).
+ActivationCodes quantize_dynamic(const float* x, int64_t m, int64_t k, int threads,
+                                 const OutlierRows* outliers = nullptr);
 
 // An I8 weight [n, k] with its symmetric scales (one per output channel, or one for all).
 struct Int8Weight {
@@ -77,12 +81,13 @@ struct Int8Epilogue {
   const float* bias = nullptr;  // [n] or nullptr
   fb::Activation activation = fb::Activation::None;
   const QuantGrid* output = nullptr;  // y's fake quantization, or nullptr
-  const float* addend = nullptr;      // [m, n] added after the bias (outlier_columns.h)
+  const OutlierRows* outliers = nullptr;  // float columns' products (outlier_columns.h)
 };
 
 // y [m, n] in place, in one pass over it: on entry y holds the raw int32 sums
 // (accumulators_in(y)); on return y = float(acc) * (sx[m] * sw[n]) + b[n], then the activation,
-// plus the addend, then the activation, then the output's fake quantization. Rows split over `threads` (results do not depend on it).
+// plus the outlier columns' float products, then the activation, then the output's fake
+// quantization. Rows split over `threads` (results do not depend on it).
 // rowsum [n] (sum_k wq[n, k]): the kernels sum the codes as they are, not minus the zero point,
 // so acc[m, n] = raw[m, n] - zx[m] * rowsum[n], exactly, in int32; nullptr: the raw sums are
 // already the accumulators (the reference's).

@@ -100,26 +100,25 @@ Tensor int8_linear(const OpContext& ctx, const fb::LinearAttrsT& attrs, const Te
   const cpu::QuantGrid* output = quant.output ? &out_grid : nullptr;
   const int64_t m = x.numel() / w.k;
   const int threads = ctx.reference ? 1 : ctx.threads;
-  const cpu::OutlierSplit split =
-      mode == LinearMode::kDynamic ? cpu::split_outliers(x.data<float>(), m, w, outliers, threads)
-                                   : cpu::OutlierSplit{};
-  const float* inliers = split.inliers.empty() ? x.data<float>() : split.inliers.data();
-  const float* addend = split.products.empty() ? nullptr : split.products.data();
+  const cpu::OutlierRows rows = mode == LinearMode::kDynamic
+                                     ? cpu::OutlierRows(x.data<float>(), m, w, outliers, threads)
+                                     : cpu::OutlierRows();
+  const cpu::OutlierRows* float_columns = rows.empty() ? nullptr : &rows;
   const cpu::ActivationCodes codes =
       mode == LinearMode::kStatic
           ? cpu::quantize_static(x.data<float>(), m, w.k, static_input_grid(ctx, *quant.input),
                                  ctx.threads)
-          : cpu::quantize_dynamic(inliers, m, w.k, ctx.threads);
+          : cpu::quantize_dynamic(x.data<float>(), m, w.k, ctx.threads, float_columns);
   Shape out_shape = x.shape();
   out_shape.back() = w.n;
   Tensor y = Tensor::uninitialized(DType::F32, out_shape);
   if (prepared && !ctx.reference) {
-    prepared->run(codes, output, ctx.threads, y.data<float>(), addend);
+    prepared->run(codes, output, ctx.threads, y.data<float>(), float_columns);
     return y;
   }
   cpu::int8_accumulate_reference(codes, w, cpu::accumulators_in(y.data<float>()));
   const cpu::Int8Epilogue epilogue{bias ? bias->data<float>() : nullptr, attrs.activation, output,
-                                   addend};
+                                   float_columns};
   cpu::int8_epilogue(codes, w, nullptr, epilogue, ctx.reference ? 1 : ctx.threads, y.data<float>());
   return y;
 }

@@ -57,23 +57,32 @@ struct Fixture {
   ops::LinearOutliers outliers() const { return {&columns, &w_float}; }
 };
 
-// The contract in double: float columns F = fixed ∪ {j : some |x[r, j]| > ratio * rms(x[r])};
-// the rest of each row on its own per-token grid (computed with F at 0); y = relu(acc * sx * sw
-// + b + sum_{j in F} x[r, j] * wf[n, j]), wf the stored column or the dequantized int8 one.
+// The contract in double. Row r's float columns: the fixed ones and its largest entries (at
+// most max(1, k / 256)) with |x| > ratio * rms(row); the rest of the row on its own per-token
+// grid (computed with its float columns at 0); y = relu(acc * sx * sw + b + sum_{j in F_r}
+// x[r, j] * wf[n, j]), wf the stored column or the dequantized int8 one (in double here; qtx
+// adds the products in float, one column at a time).
+std::set<int64_t> float_columns_of(const Fixture& f, int64_t r) {
+  const float* row = f.x.data<float>() + r * f.k;
+  std::set<int64_t> columns(f.fixed.begin(), f.fixed.end());
+  double squares = 0;
+  for (int64_t j = 0; j < f.k; ++j) squares += double(row[j]) * row[j];
+  const double limit = f.attrs.outlier_ratio * std::sqrt(squares / double(f.k));
+  int64_t best = -1;  // k = 40: a budget of one column per row
+  for (int64_t j = 0; j < f.k; ++j) {
+    if (std::abs(row[j]) > limit && (best < 0 || std::abs(row[j]) > std::abs(row[best]))) best = j;
+  }
+  if (best >= 0) columns.insert(best);
+  return columns;
+}
+
 std::vector<double> contract(const Fixture& f) {
   const float* x = f.x.data<float>();
-  std::set<int64_t> float_columns(f.fixed.begin(), f.fixed.end());
-  for (int64_t r = 0; r < f.m; ++r) {
-    double squares = 0;
-    for (int64_t j = 0; j < f.k; ++j) squares += double(x[r * f.k + j]) * x[r * f.k + j];
-    const double limit = f.attrs.outlier_ratio * std::sqrt(squares / double(f.k));
-    for (int64_t j = 0; j < f.k; ++j) {
-      if (std::abs(x[r * f.k + j]) > limit) float_columns.insert(j);
-    }
-  }
-  EXPECT_TRUE(float_columns.count(20) && float_columns.count(33));
+  EXPECT_TRUE(float_columns_of(f, 2).count(20) && float_columns_of(f, 5).count(33));
+  EXPECT_FALSE(float_columns_of(f, 0).count(20));  // row 2's outlier is row 2's alone
   std::vector<double> y;
   for (int64_t r = 0; r < f.m; ++r) {
+    const std::set<int64_t> float_columns = float_columns_of(f, r);
     std::vector<float> inliers(x + r * f.k, x + (r + 1) * f.k);
     for (int64_t j : float_columns) inliers[size_t(j)] = 0.0f;
     const cpu::QuantGrid g = cpu::dynamic_row_grid(inliers.data(), f.k);
@@ -113,6 +122,21 @@ TEST(OutlierColumns, OutliersChangeTheResult) {
   plain.outlier_ratio = 0.0f;
   const Tensor without = ops::linear({"fc", true}, plain, f.x, f.w_codes, &f.bias, f.quant(), {});
   EXPECT_NE(0, std::memcmp(with.raw(), without.raw(), with.nbytes()));
+}
+
+// A row's float columns are its own: run alone, row 2 gives what it gives in the batch.
+TEST(OutlierColumns, ARowsResultDoesNotDependOnItsBatch) {
+  const Fixture f;
+  const Tensor batch = ops::linear({"fc", true}, f.attrs, f.x, f.w_codes, &f.bias, f.quant(), {},
+                                   f.outliers());
+  for (int64_t r : {0, 2, 5}) {
+    Tensor row(DType::F32, {1, f.k});
+    std::copy_n(f.x.data<float>() + r * f.k, f.k, row.data<float>());
+    const Tensor alone = ops::linear({"fc", true}, f.attrs, row, f.w_codes, &f.bias, f.quant(),
+                                     {}, f.outliers());
+    EXPECT_EQ(0, std::memcmp(alone.raw(), batch.data<float>() + r * f.n, alone.nbytes()))
+        << "row " << r;
+  }
 }
 
 TEST(OutlierColumns, CpuKernelsEqualReferenceBitForBit) {

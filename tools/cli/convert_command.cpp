@@ -116,7 +116,7 @@ void add_quantize_options(CLI::App& cmd, ConvertCommandOptions& o) {
   o.outlier_option =
       cmd.add_option("--outlier-ratio", o.outlier_ratio,
                      "w8a8-dynamic: input columns with |x| above this many times their row's rms, "
-                     "and columns of outlier weights, run in float (default 4; 0: off)")
+                     "and columns of outlier weights, run in float (default 6; 0: off)")
           ->check(CLI::Range(0.0f, 1.0e6f));
   cmd.add_option("--keep-float", q.keep_float,
                  "glob over node or weight names of Linears to keep in float (e.g. 'logits')");
