@@ -98,8 +98,7 @@ ModelDef build_model(const std::filesystem::path& checkpoint_dir, const ConvertO
   report(options, "opening checkpoint " + model_dir.string());
   const Checkpoint checkpoint = Checkpoint::open(model_dir);
   report(options, "building graph");
-  ModelDef model =
-      models::build_graph(config, checkpoint, {options.softmax, pipeline.has_value()});
+  ModelDef model = models::build_graph(config, checkpoint, {options.softmax, pipeline.has_value()});
   report(options, "reading tokenizer");
   model.desc.tokenizer = read_tokenizer(model_dir);
   if (pipeline) {

@@ -32,7 +32,8 @@ std::vector<int32_t> weight_outlier_columns(const Tensor& weight) {
     const float typical = typical_magnitude(row, k);
     if (!(typical > 0.0f)) continue;
     for (int64_t j = 0; j < k; ++j) {
-      worst[static_cast<size_t>(j)] = std::max(worst[static_cast<size_t>(j)], std::abs(row[j]) / typical);
+      worst[static_cast<size_t>(j)] =
+          std::max(worst[static_cast<size_t>(j)], std::abs(row[j]) / typical);
     }
   }
   std::vector<std::pair<float, int32_t>> candidates;
@@ -42,7 +43,8 @@ std::vector<int32_t> weight_outlier_columns(const Tensor& weight) {
     }
   }
   std::sort(candidates.begin(), candidates.end(), std::greater<>());
-  if (static_cast<int64_t>(candidates.size()) > budget) candidates.resize(static_cast<size_t>(budget));
+  if (static_cast<int64_t>(candidates.size()) > budget)
+    candidates.resize(static_cast<size_t>(budget));
   std::vector<int32_t> columns;
   for (const auto& candidate : candidates) columns.push_back(candidate.second);
   std::sort(columns.begin(), columns.end());

@@ -77,10 +77,11 @@ fb::PoolingMode pooling_mode(const ModelConfig& config) {
   if (chosen.size() != 1) {
     std::string names;
     for (const auto& mode : chosen) names += std::string(names.empty() ? "" : ", ") + mode.first;
-    config.fail(ErrorCode::kUnsupported, chosen.empty() ? "pooling_mode_mean_tokens" : chosen[0].first,
-                chosen.empty() ? "no pooling mode is set"
-                               : "several pooling modes at once (" + names +
-                                     "): qtx pools one way per model");
+    config.fail(ErrorCode::kUnsupported,
+                chosen.empty() ? "pooling_mode_mean_tokens" : chosen[0].first,
+                chosen.empty()
+                    ? "no pooling mode is set"
+                    : "several pooling modes at once (" + names + "): qtx pools one way per model");
   }
   return chosen[0].second;
 }
@@ -145,8 +146,8 @@ void check_order(const std::vector<ModuleEntry>& modules, const fs::path& file) 
     const bool last = i + 1 == modules.size();
     if (type == "Dense" || (type == "Normalize" && last)) continue;
     throw Error(ErrorCode::kUnsupported,
-                file.string() + ": module " + std::to_string(i) + " is '" + type + "' in " +
-                    order + " (qtx runs Dense modules after the Pooling, and Normalize last)");
+                file.string() + ": module " + std::to_string(i) + " is '" + type + "' in " + order +
+                    " (qtx runs Dense modules after the Pooling, and Normalize last)");
   }
 }
 
@@ -176,21 +177,22 @@ void add_sentence_pipeline(ModelDef& model, const SentencePipeline& pipeline) {
   fb::GraphT& graph_def = *model.desc.graph;
   const int64_t hidden = model.config().hidden_size;
   if (pipeline.pooled_width != hidden) {
-    throw Error(ErrorCode::kInvalidFile,
-                "the Pooling module's word_embedding_dimension " +
-                    std::to_string(pipeline.pooled_width) + " differs from the model's hidden size " +
-                    std::to_string(hidden));
+    throw Error(ErrorCode::kInvalidFile, "the Pooling module's word_embedding_dimension " +
+                                             std::to_string(pipeline.pooled_width) +
+                                             " differs from the model's hidden size " +
+                                             std::to_string(hidden));
   }
   GraphBuilder graph(model);
   fb::PoolingAttrsT pooling;
   pooling.mode = pipeline.pooling;
-  int x = graph.node("sentence.pooling", pooling, {graph_def.outputs.at(0), graph_def.inputs.at(1)});
+  int x =
+      graph.node("sentence.pooling", pooling, {graph_def.outputs.at(0), graph_def.inputs.at(1)});
   int64_t width = hidden;
   for (size_t i = 0; i < pipeline.dense.size(); ++i) {
     const DenseModule& dense = pipeline.dense[i];
     if (dense.in_features != width) {
-      throw Error(ErrorCode::kInvalidFile, (dense.dir / "config.json").string() +
-                                               ": in_features " + std::to_string(dense.in_features) +
+      throw Error(ErrorCode::kInvalidFile, (dense.dir / "config.json").string() + ": in_features " +
+                                               std::to_string(dense.in_features) +
                                                " does not match the " + std::to_string(width) +
                                                " features before it");
     }

@@ -57,9 +57,8 @@ std::vector<int32_t> Model::encode(std::string_view text) const {
 
 std::vector<int32_t> Model::encode(std::string_view text, const InputLimit& limit) const {
   if (limit.max_length < 0) {
-    throw Error(ErrorCode::kInvalidArgument,
-                "max_length must be >= 0 (0: the model's own), got " +
-                    std::to_string(limit.max_length));
+    throw Error(ErrorCode::kInvalidArgument, "max_length must be >= 0 (0: the model's own), got " +
+                                                 std::to_string(limit.max_length));
   }
   const int64_t max_length = limit.max_length > 0 ? limit.max_length : info().defaults.max_length;
   if (max_length > info().max_positions) {
@@ -73,7 +72,8 @@ std::vector<int32_t> Model::encode(std::string_view text, const InputLimit& limi
   std::vector<int32_t> ids = impl_->tokenizer->encode_for_model(text);
   if (static_cast<int64_t>(ids.size()) > max_length) {
     throw Error(ErrorCode::kInvalidArgument,
-                "input of " + std::to_string(ids.size()) + " tokens is longer than the model's maximum length of " +
+                "input of " + std::to_string(ids.size()) +
+                    " tokens is longer than the model's maximum length of " +
                     std::to_string(max_length) +
                     " tokens (truncation cuts it: InputLimit::truncate, qtx run --truncate)");
   }

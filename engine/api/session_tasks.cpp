@@ -55,9 +55,9 @@ void normalize_l2(std::vector<float>& v) {
 // A [B, D] tensor as one vector per row.
 std::vector<std::vector<float>> rows_of(const Tensor& pooled) {
   if (pooled.dtype() != DType::F32 || pooled.rank() != 2) {
-    throw Error(ErrorCode::kInvalidFile, "the embedding output is " +
-                                             std::string(dtype_name(pooled.dtype())) + " " +
-                                             shape_string(pooled.shape()) + ", expected F32 [B, D]");
+    throw Error(ErrorCode::kInvalidFile,
+                "the embedding output is " + std::string(dtype_name(pooled.dtype())) + " " +
+                    shape_string(pooled.shape()) + ", expected F32 [B, D]");
   }
   const int64_t width = pooled.dim(1);
   std::vector<std::vector<float>> rows;
@@ -112,7 +112,8 @@ std::vector<std::vector<float>> Session::embed(const std::vector<std::string>& t
     throw Error(ErrorCode::kUnsupported,
                 "embedding: " + model().path() + " has " + std::to_string(defaults.dense_layers) +
                     " Dense module(s) trained on " + std::string(pooling_name(defaults.pooling)) +
-                    " pooling; " + std::string(pooling_name(pooling)) + " pooling cannot feed them");
+                    " pooling; " + std::string(pooling_name(pooling)) +
+                    " pooling cannot feed them");
   }
   const runtime::PaddedBatch padded = impl_->pad(impl_->encode_all(texts, options.input));
   const std::vector<Tensor> outputs = impl_->run(padded);

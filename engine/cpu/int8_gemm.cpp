@@ -102,7 +102,8 @@ void Int8Gemm::run(const ActivationCodes& x, const QuantGrid* output, int thread
     int8_accumulate_reference(x, weight_, raw);
     rowsum = nullptr;
   }
-  const Int8Epilogue epilogue{bias_.empty() ? nullptr : bias_.data(), activation_, output, outliers};
+  const Int8Epilogue epilogue{bias_.empty() ? nullptr : bias_.data(), activation_, output,
+                              outliers};
   int8_epilogue(x, weight_, rowsum, epilogue, threads, y);
 }
 

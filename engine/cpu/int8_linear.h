@@ -80,7 +80,7 @@ void int8_accumulate_reference(const ActivationCodes& x, const Int8Weight& w, in
 struct Int8Epilogue {
   const float* bias = nullptr;  // [n] or nullptr
   fb::Activation activation = fb::Activation::None;
-  const QuantGrid* output = nullptr;  // y's fake quantization, or nullptr
+  const QuantGrid* output = nullptr;      // y's fake quantization, or nullptr
   const OutlierRows* outliers = nullptr;  // float columns' products (outlier_columns.h)
 };
 

@@ -24,7 +24,8 @@ struct RowStats {
 
 // One pass over a row in eight lanes (cloned for AVX2): the threshold needs no more precision
 // than float's, and a row whose largest |x| stays under it (most rows) is done.
-[[gnu::target_clones("arch=x86-64-v3", "default")]] RowStats row_stats(const float* row, int64_t k) {
+[[gnu::target_clones("arch=x86-64-v3", "default")]] RowStats row_stats(const float* row,
+                                                                       int64_t k) {
   constexpr int64_t kLanes = 8;
   float squares[kLanes] = {};
   float peaks[kLanes] = {};
@@ -120,8 +121,8 @@ void column_weights(const std::vector<int32_t>& used, const Int8Weight& w,
 
 }  // namespace
 
-OutlierRows::OutlierRows(const float* x, int64_t m, const Int8Weight& w,
-                         const FixedOutliers& fixed, int threads)
+OutlierRows::OutlierRows(const float* x, int64_t m, const Int8Weight& w, const FixedOutliers& fixed,
+                         int threads)
     : x_(x), k_(w.k), n_(w.n) {
   if (fixed.columns.empty() && !(fixed.ratio > 0.0f)) return;
   std::vector<std::vector<int32_t>> per_row(static_cast<size_t>(m));

@@ -101,8 +101,8 @@ Tensor int8_linear(const OpContext& ctx, const fb::LinearAttrsT& attrs, const Te
   const int64_t m = x.numel() / w.k;
   const int threads = ctx.reference ? 1 : ctx.threads;
   const cpu::OutlierRows rows = mode == LinearMode::kDynamic
-                                     ? cpu::OutlierRows(x.data<float>(), m, w, outliers, threads)
-                                     : cpu::OutlierRows();
+                                    ? cpu::OutlierRows(x.data<float>(), m, w, outliers, threads)
+                                    : cpu::OutlierRows();
   const cpu::OutlierRows* float_columns = rows.empty() ? nullptr : &rows;
   const cpu::ActivationCodes codes =
       mode == LinearMode::kStatic

@@ -44,10 +44,12 @@ BpeOptions bpe_options_of(const fb::BytePairEncodingT& model, bool lowercase_tex
 std::unique_ptr<Tokenizer> build(const fb::TokenizerT& table) {
   const SpecialIds ids = special_ids_of(table);
   if (const auto* wordpiece = table.model.AsWordPiece()) {
-    return make_wordpiece(table.vocab, table.special_tokens, ids, wordpiece_options_of(*wordpiece, table.lowercase_text));
+    return make_wordpiece(table.vocab, table.special_tokens, ids,
+                          wordpiece_options_of(*wordpiece, table.lowercase_text));
   }
   if (const auto* bpe = table.model.AsBytePairEncoding()) {
-    return make_byte_bpe(table.vocab, bpe->merges, table.special_tokens, ids, bpe_options_of(*bpe, table.lowercase_text));
+    return make_byte_bpe(table.vocab, bpe->merges, table.special_tokens, ids,
+                         bpe_options_of(*bpe, table.lowercase_text));
   }
   throw Error(ErrorCode::kInvalidFile, "tokenizer has no model (WordPiece or BytePairEncoding)");
 }

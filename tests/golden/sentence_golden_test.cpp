@@ -177,8 +177,8 @@ TEST_P(SentenceVariantGolden, EqualsSentenceTransformersWithNoOptions) {
 
 INSTANTIATE_TEST_SUITE_P(PoolingModes, SentenceVariantGolden,
                          ::testing::Values("cls_dense_normalize", "max_lowercase",
-                                           "mean_sqrt_len_dense_identity",
-                                           "weightedmean_normalize", "lasttoken"));
+                                           "mean_sqrt_len_dense_identity", "weightedmean_normalize",
+                                           "lasttoken"));
 
 }  // namespace
 }  // namespace qtx

@@ -40,7 +40,8 @@ struct Fixture {
       w_codes.data<int8_t>()[i] = static_cast<int8_t>(code(rng));
     }
     for (int64_t r = 0; r < n; ++r) {
-      for (int32_t c : fixed) w_codes.data<int8_t>()[r * k + c] = 0;  // as the converter leaves them
+      for (int32_t c : fixed)
+        w_codes.data<int8_t>()[r * k + c] = 0;  // as the converter leaves them
     }
     w_params.axis = 0;
     for (int64_t r = 0; r < n; ++r) w_params.scales.push_back(0.002f * float(r % 4 + 1));
@@ -100,7 +101,8 @@ std::vector<double> contract(const Fixture& f) {
                 : f.w_codes.data<int8_t>()[c * f.k + j] * double(f.w_params.scales[size_t(c)]);
         extra += double(x[r * f.k + j]) * wf;
       }
-      const double v = acc * g.scale * f.w_params.scales[size_t(c)] + f.bias.data<float>()[c] + extra;
+      const double v =
+          acc * g.scale * f.w_params.scales[size_t(c)] + f.bias.data<float>()[c] + extra;
       y.push_back(std::max(0.0, v));
     }
   }
@@ -109,15 +111,15 @@ std::vector<double> contract(const Fixture& f) {
 
 TEST(OutlierColumns, ReferenceMeetsTheContract) {
   const Fixture f;
-  const Tensor y = ops::linear({"fc", true}, f.attrs, f.x, f.w_codes, &f.bias, f.quant(), {},
-                               f.outliers());
+  const Tensor y =
+      ops::linear({"fc", true}, f.attrs, f.x, f.w_codes, &f.bias, f.quant(), {}, f.outliers());
   testing::expect_close(y.data<float>(), contract(f), 1e-5);
 }
 
 TEST(OutlierColumns, OutliersChangeTheResult) {
   const Fixture f;
-  const Tensor with = ops::linear({"fc", true}, f.attrs, f.x, f.w_codes, &f.bias, f.quant(), {},
-                                  f.outliers());
+  const Tensor with =
+      ops::linear({"fc", true}, f.attrs, f.x, f.w_codes, &f.bias, f.quant(), {}, f.outliers());
   fb::LinearAttrsT plain = f.attrs;
   plain.outlier_ratio = 0.0f;
   const Tensor without = ops::linear({"fc", true}, plain, f.x, f.w_codes, &f.bias, f.quant(), {});
@@ -127,13 +129,13 @@ TEST(OutlierColumns, OutliersChangeTheResult) {
 // A row's float columns are its own: run alone, row 2 gives what it gives in the batch.
 TEST(OutlierColumns, ARowsResultDoesNotDependOnItsBatch) {
   const Fixture f;
-  const Tensor batch = ops::linear({"fc", true}, f.attrs, f.x, f.w_codes, &f.bias, f.quant(), {},
-                                   f.outliers());
+  const Tensor batch =
+      ops::linear({"fc", true}, f.attrs, f.x, f.w_codes, &f.bias, f.quant(), {}, f.outliers());
   for (int64_t r : {0, 2, 5}) {
     Tensor row(DType::F32, {1, f.k});
     std::copy_n(f.x.data<float>() + r * f.k, f.k, row.data<float>());
-    const Tensor alone = ops::linear({"fc", true}, f.attrs, row, f.w_codes, &f.bias, f.quant(),
-                                     {}, f.outliers());
+    const Tensor alone =
+        ops::linear({"fc", true}, f.attrs, row, f.w_codes, &f.bias, f.quant(), {}, f.outliers());
     EXPECT_EQ(0, std::memcmp(alone.raw(), batch.data<float>() + r * f.n, alone.nbytes()))
         << "row " << r;
   }
@@ -141,8 +143,8 @@ TEST(OutlierColumns, ARowsResultDoesNotDependOnItsBatch) {
 
 TEST(OutlierColumns, CpuKernelsEqualReferenceBitForBit) {
   const Fixture f;
-  const Tensor want = ops::linear({"fc", true}, f.attrs, f.x, f.w_codes, &f.bias, f.quant(), {},
-                                  f.outliers());
+  const Tensor want =
+      ops::linear({"fc", true}, f.attrs, f.x, f.w_codes, &f.bias, f.quant(), {}, f.outliers());
   const cpu::Int8Weight iw = ops::int8_weight({"fc", false}, f.w_codes, &f.w_params);
   const auto engine = std::make_shared<const cpu::DnnlEngine>();
   for (cpu::Int8Kernel kernel : {cpu::Int8Kernel::kAuto, cpu::Int8Kernel::kReference}) {

@@ -84,8 +84,8 @@ TEST(SentenceTransformersFolder, HostileOrUnsupportedModulesAreRefused) {
   expect_error(folder.convert_error(), ErrorCode::kInvalidFile, "leaves the model folder");
   folder.write_modules({module("Transformer", ""), module("Pooling", "/etc")});
   expect_error(folder.convert_error(), ErrorCode::kInvalidFile, "leaves the model folder");
-  folder.write_modules({module("Transformer", ""), module("Pooling", "1_Pooling"),
-                        module("LSTM", "2_LSTM")});
+  folder.write_modules(
+      {module("Transformer", ""), module("Pooling", "1_Pooling"), module("LSTM", "2_LSTM")});
   expect_error(folder.convert_error(), ErrorCode::kUnsupported, "'LSTM'");
   folder.write_modules({module("Transformer", ""), module("Pooling", "1_Pooling"),
                         module("Normalize", "2_Normalize"), module("Dense", "3_Dense")});
@@ -110,8 +110,8 @@ TEST(SentenceTransformersFolder, BadModuleConfigsNameTheirFile) {
   testing::write_json(folder.dir() / "1_Pooling" / "config.json",
                       pooling_config("pooling_mode_mean_tokens"));
   // A Dense module whose input does not fit, and one without weights.
-  folder.write_modules({module("Transformer", ""), module("Pooling", "1_Pooling"),
-                        module("Dense", "2_Dense")});
+  folder.write_modules(
+      {module("Transformer", ""), module("Pooling", "1_Pooling"), module("Dense", "2_Dense")});
   fs::create_directory(folder.dir() / "2_Dense");
   Json dense;
   dense.set("in_features", 100);
@@ -217,9 +217,9 @@ TEST(SentenceTransformersFolder, DenseModulesFixThePooling) {
   dense.set("bias", true);
   dense.set("activation_function", "torch.nn.modules.activation.Tanh");
   testing::write_json(folder.dir() / "2_Dense" / "config.json", dense);
-  testing::write_safetensors(folder.dir() / "2_Dense" / "model.safetensors",
-                             {{"linear.weight", Tensor(DType::F32, {8, 192})},
-                              {"linear.bias", Tensor(DType::F32, {8})}});
+  testing::write_safetensors(
+      folder.dir() / "2_Dense" / "model.safetensors",
+      {{"linear.weight", Tensor(DType::F32, {8, 192})}, {"linear.bias", Tensor(DType::F32, {8})}});
   convert::convert_checkpoint(folder.dir(), folder.qtx(), {});
   const Session session(Model::load(folder.qtx().string()));
   EXPECT_EQ(session.model().info().defaults.embedding_size, 8);
@@ -266,8 +266,8 @@ TEST(InputLimits, OtherTasksRefuseLongInputsUnlessTruncating) {
       {"run", bert.string(), "--text", text, "--max-length", "8", "--truncate", "--json"});
   EXPECT_EQ(truncated.exit_code, 0) << truncated.err;
   // A cut that loses the [MASK] says so.
-  const testing::QtxRun lost = testing::run_qtx(
-      {"run", bert.string(), "--text", text, "--max-length", "4", "--truncate"});
+  const testing::QtxRun lost =
+      testing::run_qtx({"run", bert.string(), "--text", text, "--max-length", "4", "--truncate"});
   EXPECT_EQ(lost.exit_code, 1);
   EXPECT_NE(lost.err.find("[MASK]"), std::string::npos) << lost.err;
 }

@@ -112,8 +112,8 @@ void add_options(CLI::App& cmd, RunOptions& o) {
   cmd.add_option("--pooling", o.pooling,
                  "embeddings: mean, cls, max, mean-sqrt-len, weighted-mean or last-token "
                  "(default: the model's own)")
-      ->check(CLI::IsMember(
-          {"mean", "cls", "max", "mean-sqrt-len", "weighted-mean", "last-token"}));
+      ->check(
+          CLI::IsMember({"mean", "cls", "max", "mean-sqrt-len", "weighted-mean", "last-token"}));
   auto* normalize = cmd.add_flag_callback(
       "--normalize", [&o] { o.normalize = 1; },
       "embeddings: scale to unit length (default: the model's own)");

@@ -20,8 +20,8 @@ struct RunOptions {
   float temperature = 0.0f;
   float top_p = 1.0f;
   uint64_t seed = 0;
-  std::string pooling;  // "": the model's default
-  int normalize = -1;   // -1: the model's default; 0: --no-normalize; 1: --normalize
+  std::string pooling;     // "": the model's default
+  int normalize = -1;      // -1: the model's default; 0: --no-normalize; 1: --normalize
   int64_t max_length = 0;  // 0: the model's default
   bool truncate = false;
   bool json = false;

@@ -45,10 +45,10 @@ std::optional<Pooling> pooling_from_name(std::string_view name);
 struct TaskDefaults {
   Pooling pooling = Pooling::kMean;
   bool normalize = false;
-  int64_t max_length = 0;        // the longest input in tokens, framing included
-  bool lowercase_text = false;   // texts are lowercased before they are tokenized
-  int64_t dense_layers = 0;      // sentence-transformers Dense modules after the pooling
-  int64_t embedding_size = 0;    // the width of an embedding (hidden_size without Dense)
+  int64_t max_length = 0;              // the longest input in tokens, framing included
+  bool lowercase_text = false;         // texts are lowercased before they are tokenized
+  int64_t dense_layers = 0;            // sentence-transformers Dense modules after the pooling
+  int64_t embedding_size = 0;          // the width of an embedding (hidden_size without Dense)
   bool sentence_transformers = false;  // the defaults came from a sentence-transformers folder
 };
 
