@@ -53,8 +53,10 @@ std::vector<ModuleEntry> read_modules(const fs::path& dir) {
     }
     const std::string& name = type->as_string();
     const size_t dot = name.rfind('.');
-    modules.push_back({dot == std::string::npos ? name : name.substr(dot + 1),
-                       module_dir(dir, file, path->as_string())});
+    std::string short_name = dot == std::string::npos ? name : name.substr(dot + 1);
+    // sentence-transformers 0.x called the Transformer module of BERT models "BERT" (0_BERT/).
+    if (short_name == "BERT") short_name = "Transformer";
+    modules.push_back({std::move(short_name), module_dir(dir, file, path->as_string())});
   }
   return modules;
 }

@@ -96,6 +96,26 @@ TEST(SentenceTransformersFolder, HostileOrUnsupportedModulesAreRefused) {
   expect_error(folder.convert_error(), ErrorCode::kInvalidFile, "modules.json");
 }
 
+// Older folders keep the Hugging Face model in a subfolder (0_Transformer/, or 0_BERT/ with the
+// module type "BERT"), its sentence_bert_config.json beside it.
+TEST(SentenceTransformersFolder, TransformerInASubfolder) {
+  const SentenceFolder root;
+  convert::convert_checkpoint(root.dir(), root.qtx(), {});
+  const Session flat(Model::load(root.qtx().string()));
+  const SentenceFolder nested;
+  const fs::path inner = nested.dir() / "0_BERT";
+  fs::create_directory(inner);
+  for (const auto& entry : fs::directory_iterator(nested.dir())) {
+    if (!entry.is_regular_file() || entry.path().filename() == "modules.json") continue;
+    fs::rename(entry.path(), inner / entry.path().filename());
+  }
+  nested.write_modules({module("BERT", "0_BERT"), module("Pooling", "1_Pooling")});
+  convert::convert_checkpoint(nested.dir(), nested.qtx(), {});
+  const Session sub(Model::load(nested.qtx().string()));
+  EXPECT_EQ(sub.model().info().defaults.max_length, 12);  // 0_BERT/sentence_bert_config.json
+  EXPECT_EQ(sub.embed({"a sentence in a subfolder"}), flat.embed({"a sentence in a subfolder"}));
+}
+
 TEST(SentenceTransformersFolder, BadModuleConfigsNameTheirFile) {
   const SentenceFolder folder;
   const Json both =
