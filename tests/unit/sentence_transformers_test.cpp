@@ -9,6 +9,7 @@
 
 #include "converter/convert.h"
 #include "qtx/qtx.h"
+#include "qtx/qtx_c.h"
 #include "tests/golden/checkpoint_fixture.h"
 #include "tests/unit/qtx_cli_runner.h"
 
@@ -257,6 +258,29 @@ TEST(SentenceTransformersFolder, DenseModulesFixThePooling) {
       testing::run_qtx({"run", folder.qtx().string(), "--text", "hi", "--pooling", "max"});
   EXPECT_EQ(run.exit_code, 1) << run.err;
   EXPECT_NE(run.err.find("Dense module"), std::string::npos) << run.err;
+}
+
+TEST(SentenceTransformersFolder, CApiEmbedsWithTheDefaults) {
+  const SentenceFolder folder;
+  convert::convert_checkpoint(folder.dir(), folder.qtx(), {});
+  const std::vector<float> want = Session(Model::load(folder.qtx().string())).embed({"c api"})[0];
+  char error[256] = "";
+  qtx_model* model = nullptr;
+  ASSERT_EQ(qtx_model_load(folder.qtx().c_str(), &model, error, sizeof error), QTX_OK) << error;
+  qtx_session* session = nullptr;
+  ASSERT_EQ(qtx_session_create(model, QTX_BACKEND_CPU, 0, &session, error, sizeof error), QTX_OK);
+  float* values = nullptr;
+  size_t size = 0;
+  ASSERT_EQ(qtx_embed(session, "c api", 0, &values, &size, error, sizeof error), QTX_OK) << error;
+  EXPECT_EQ(std::vector<float>(values, values + size), want);
+  qtx_free(values);
+  EXPECT_EQ(qtx_embed(session, nullptr, 0, &values, &size, error, sizeof error),
+            QTX_INVALID_ARGUMENT);
+  EXPECT_EQ(qtx_embed(session, "x", 100000, &values, &size, error, sizeof error),
+            QTX_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(error).find("max_positions"), std::string::npos) << error;
+  qtx_session_free(session);
+  qtx_model_free(model);
 }
 
 // Cutting changes the answer of fill-mask, classification and generation prompts: too-long
