@@ -71,7 +71,14 @@ make_tarball() {
 root="$(mktemp -d /var/tmp/qtx-bare.XXXXXX)"
 trap 'remove_tree "$root"' EXIT
 tar -C "$root" -xzf "$tarball"
+# The host's network settings, not packages: its resolver, and the site's own CA certificates
+# (a TLS-intercepting proxy's, say) for the ca-certificates package to add to the bundle pip
+# verifies PyPI against once tools/install_deps.sh installs it.
 cp /etc/resolv.conf "$root/etc/resolv.conf"
+if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+  mkdir -p "$root/usr/local/share/ca-certificates"
+  cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/"
+fi
 # The checkout as a user has it: tracked files and untracked ones git does not ignore (no build
 # trees of this machine).
 mkdir -p "$root/root/qtx"

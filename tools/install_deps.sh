@@ -1,7 +1,8 @@
 #!/bin/bash
 # Installs the Debian 12 packages qtx builds with, only those missing (apt-get runs only then).
 # --tests adds GoogleTest, and pip where Python has none (tools/fetch_minilm.sh fetches the real
-# model the tests check against with it). Run as root, or as a user with sudo.
+# model the tests check against with it) with the CA certificates Debian's pip verifies PyPI
+# against. Run as root, or as a user with sudo.
 set -euo pipefail
 
 packages=(cmake make g++ libdnnl-dev ocl-icd-opencl-dev libflatbuffers-dev flatbuffers-compiler
@@ -9,7 +10,7 @@ packages=(cmake make g++ libdnnl-dev ocl-icd-opencl-dev libflatbuffers-dev flatb
 if [[ "${1:-}" == "--tests" ]]; then
   packages+=(libgtest-dev libgmock-dev)
   if ! python3 -m pip --version >/dev/null 2>&1; then
-    packages+=(python3-pip)
+    packages+=(python3-pip ca-certificates)
   fi
 fi
 
