@@ -46,9 +46,9 @@ std::optional<Json> read_optional_json(const fs::path& file) {
   return Json::parse_file(file.string());
 }
 
-// vocab.json: {"token": id, ...} with ids 0..n-1, each exactly once.
-std::vector<std::string> read_vocab_json(const fs::path& file) {
-  const Json json = Json::parse_file(file.string());
+// {"token": id, ...} with ids 0..n-1, each exactly once (vocab.json, tokenizer.json's
+// model.vocab).
+std::vector<std::string> vocab_of(const Json& json, const fs::path& file) {
   if (!json.is_object()) throw invalid(file, "expected an object of token: id");
   const Json::Object& entries = json.as_object();
   std::vector<std::string> vocab(entries.size());
@@ -67,6 +67,10 @@ std::vector<std::string> read_vocab_json(const fs::path& file) {
     vocab[static_cast<size_t>(id)] = token;
   }
   return vocab;
+}
+
+std::vector<std::string> read_vocab_json(const fs::path& file) {
+  return vocab_of(Json::parse_file(file.string()), file);
 }
 
 // merges.txt: "#version" header lines, then one "left right" pair a line in rank order.
@@ -240,6 +244,100 @@ std::unique_ptr<fb::TokenizerT> read_wordpiece(const fs::path& dir) {
   return table;
 }
 
+// A member of a tokenizer.json object, or kInvalidFile naming it.
+const Json& member(const Json& object, std::string_view key, const fs::path& file) {
+  const Json* value = object.is_object() ? object.find(key) : nullptr;
+  if (value == nullptr) throw invalid(file, "no \"" + std::string(key) + "\"");
+  return *value;
+}
+
+// An object's "type" ("" when it has none).
+std::string type_of(const Json& object) {
+  const Json* type = object.is_object() ? object.find("type") : nullptr;
+  return type != nullptr && type->is_string() ? type->as_string() : "";
+}
+
+bool json_flag(const Json& object, std::string_view key, bool fallback, const fs::path& file) {
+  const Json* value = object.find(key);
+  if (value == nullptr || value->is_null()) return fallback;
+  if (!value->is_bool()) throw invalid(file, std::string(key) + " must be true or false");
+  return value->as_bool();
+}
+
+// tokenizer.json's normalizer: BertNormalizer, alone or after a Lowercase (which
+// sentence-transformers' do_lower_case adds; the model's lowercase_text then).
+void read_bert_normalizer(const Json& normalizer, const fs::path& file, fb::WordPieceT& model,
+                          bool& lowercase_text) {
+  const Json* bert = &normalizer;
+  if (type_of(normalizer) == "Sequence") {
+    const Json& steps = member(normalizer, "normalizers", file);
+    const bool lowercase_first = steps.is_array() && steps.as_array().size() == 2 &&
+                                 type_of(steps.as_array()[0]) == "Lowercase";
+    if (!lowercase_first) {
+      throw Error(ErrorCode::kUnsupported,
+                  file.string() + ": normalizer Sequence (qtx reads Lowercase, BertNormalizer)");
+    }
+    lowercase_text = true;
+    bert = &steps.as_array()[1];
+  }
+  if (type_of(*bert) != "BertNormalizer") {
+    throw Error(ErrorCode::kUnsupported, file.string() + ": normalizer '" + type_of(*bert) +
+                                             "' (qtx's WordPiece reads BertNormalizer)");
+  }
+  model.lowercase = json_flag(*bert, "lowercase", true, file);
+  model.strip_accents = json_flag(*bert, "strip_accents", model.lowercase, file);
+  model.tokenize_chinese_chars = json_flag(*bert, "handle_chinese_chars", true, file);
+}
+
+// tokenizer.json of a WordPiece model (transformers 5 writes only this file): vocabulary,
+// normalizer and added tokens; the special-token names come from tokenizer_config.json as for
+// vocab.txt. Anything but BERT's pre-tokenizer and framing is refused rather than guessed.
+std::unique_ptr<fb::TokenizerT> read_wordpiece_json(const fs::path& dir) {
+  const fs::path file = dir / "tokenizer.json";
+  const Json json = Json::parse_file(file.string());
+  const Json& model_json = member(json, "model", file);
+  if (type_of(model_json) != "WordPiece") {
+    throw Error(ErrorCode::kUnsupported, file.string() + ": model type '" + type_of(model_json) +
+                                             "' (qtx reads WordPiece here, byte-level BPE from "
+                                             "vocab.json and merges.txt)");
+  }
+  const Json* pre = json.find("pre_tokenizer");
+  if (pre == nullptr || type_of(*pre) != "BertPreTokenizer") {
+    throw Error(ErrorCode::kUnsupported, file.string() + ": pre_tokenizer is not BertPreTokenizer");
+  }
+  const TokenizerConfig config(dir);
+  auto table = std::make_unique<fb::TokenizerT>();
+  table->vocab = vocab_of(member(model_json, "vocab", file), file);
+  fb::WordPieceT model;
+  read_bert_normalizer(member(json, "normalizer", file), file, model, table->lowercase_text);
+  const Json* prefix = model_json.find("continuing_subword_prefix");
+  model.continuing_subword_prefix = prefix && prefix->is_string() ? prefix->as_string() : "##";
+  const Json* max_chars = model_json.find("max_input_chars_per_word");
+  model.max_input_chars_per_word =
+      max_chars && max_chars->is_number() ? static_cast<int32_t>(max_chars->as_int()) : 100;
+  table->model.Set(std::move(model));
+  fill_special_tokens(config, file, true, *table);
+  const Json& added = member(json, "added_tokens", file);
+  if (!added.is_array()) throw invalid(file, "added_tokens must be a list");
+  for (const Json& token : added.as_array()) {
+    const Json& id = member(token, "id", file);
+    const Json& content = member(token, "content", file);
+    if (!id.is_number() || !content.is_string() || id.as_int() < 0 ||
+        static_cast<uint64_t>(id.as_int()) >= table->vocab.size() ||
+        table->vocab[static_cast<size_t>(id.as_int())] != content.as_string()) {
+      throw invalid(file, "added token " + token.dump() + " does not match the vocabulary");
+    }
+    if (json_flag(token, "special", false, file)) {
+      table->special_tokens.push_back(static_cast<int32_t>(id.as_int()));
+    }
+  }
+  std::sort(table->special_tokens.begin(), table->special_tokens.end());
+  table->special_tokens.erase(
+      std::unique(table->special_tokens.begin(), table->special_tokens.end()),
+      table->special_tokens.end());
+  return table;
+}
+
 std::unique_ptr<fb::TokenizerT> read_byte_bpe(const fs::path& dir) {
   const TokenizerConfig config(dir);
   auto table = std::make_unique<fb::TokenizerT>();
@@ -261,10 +359,11 @@ std::unique_ptr<fb::TokenizerT> read_tokenizer(const fs::path& checkpoint_dir) {
     return read_byte_bpe(checkpoint_dir);
   }
   if (fs::exists(checkpoint_dir / "vocab.txt")) return read_wordpiece(checkpoint_dir);
+  if (fs::exists(checkpoint_dir / "tokenizer.json")) return read_wordpiece_json(checkpoint_dir);
   throw Error(ErrorCode::kInvalidFile,
               checkpoint_dir.string() +
-                  ": no tokenizer files (vocab.txt for WordPiece, or vocab.json and merges.txt "
-                  "for byte-level BPE)");
+                  ": no tokenizer files (vocab.txt or tokenizer.json for WordPiece, or "
+                  "vocab.json and merges.txt for byte-level BPE)");
 }
 
 }  // namespace qtx::convert

@@ -61,31 +61,59 @@ std::vector<ModuleEntry> read_modules(const fs::path& dir) {
   return modules;
 }
 
-// Exactly one of the Pooling module's modes (sentence-transformers concatenates several; qtx
-// does not).
+// The Pooling module's one mode: sentence-transformers 6's "pooling_mode" (a name, or a list of
+// one), or the older pooling_mode_* flags. Several modes at once (sentence-transformers
+// concatenates them) are refused.
 fb::PoolingMode pooling_mode(const ModelConfig& config) {
-  static constexpr std::pair<const char*, fb::PoolingMode> kModes[] = {
-      {"pooling_mode_cls_token", fb::PoolingMode::Cls},
-      {"pooling_mode_mean_tokens", fb::PoolingMode::Mean},
-      {"pooling_mode_max_tokens", fb::PoolingMode::Max},
-      {"pooling_mode_mean_sqrt_len_tokens", fb::PoolingMode::MeanSqrtLen},
-      {"pooling_mode_weightedmean_tokens", fb::PoolingMode::WeightedMean},
-      {"pooling_mode_lasttoken", fb::PoolingMode::LastToken},
+  static constexpr struct {
+    const char* flag;
+    const char* name;
+    fb::PoolingMode mode;
+  } kModes[] = {
+      {"pooling_mode_cls_token", "cls", fb::PoolingMode::Cls},
+      {"pooling_mode_mean_tokens", "mean", fb::PoolingMode::Mean},
+      {"pooling_mode_max_tokens", "max", fb::PoolingMode::Max},
+      {"pooling_mode_mean_sqrt_len_tokens", "mean_sqrt_len_tokens", fb::PoolingMode::MeanSqrtLen},
+      {"pooling_mode_weightedmean_tokens", "weightedmean", fb::PoolingMode::WeightedMean},
+      {"pooling_mode_lasttoken", "lasttoken", fb::PoolingMode::LastToken},
   };
-  std::vector<std::pair<const char*, fb::PoolingMode>> chosen;
-  for (const auto& mode : kModes) {
-    if (config.boolean_or(mode.first, false)) chosen.push_back(mode);
+  std::vector<std::string> chosen;
+  if (const Json* named = config.find("pooling_mode")) {
+    if (named->is_string()) chosen.push_back(named->as_string());
+    if (named->is_array()) {
+      for (const Json& item : named->as_array()) {
+        if (!item.is_string()) config.fail(ErrorCode::kInvalidFile, "pooling_mode", "not a name");
+        chosen.push_back(item.as_string());
+      }
+    }
+  } else {
+    for (const auto& mode : kModes) {
+      if (config.boolean_or(mode.flag, false)) chosen.emplace_back(mode.name);
+    }
   }
   if (chosen.size() != 1) {
     std::string names;
-    for (const auto& mode : chosen) names += std::string(names.empty() ? "" : ", ") + mode.first;
-    config.fail(ErrorCode::kUnsupported,
-                chosen.empty() ? "pooling_mode_mean_tokens" : chosen[0].first,
+    for (const std::string& name : chosen) names += (names.empty() ? "" : ", ") + name;
+    config.fail(ErrorCode::kUnsupported, "pooling_mode",
                 chosen.empty()
                     ? "no pooling mode is set"
                     : "several pooling modes at once (" + names + "): qtx pools one way per model");
   }
-  return chosen[0].second;
+  for (const auto& mode : kModes) {
+    if (chosen[0] == mode.name) return mode.mode;
+  }
+  config.fail(
+      ErrorCode::kUnsupported, "pooling_mode",
+      "'" + chosen[0] +
+          "' (qtx supports: cls, mean, max, mean_sqrt_len_tokens, weightedmean, lasttoken)");
+}
+
+// The width the Pooling module expects: "embedding_dimension" (sentence-transformers 6) or the
+// older "word_embedding_dimension".
+int64_t pooled_width(const ModelConfig& config) {
+  const char* key =
+      config.has("embedding_dimension") ? "embedding_dimension" : "word_embedding_dimension";
+  return config.integer(key, 1, kMaxHidden);
 }
 
 fb::Activation dense_activation(const ModelConfig& config) {
@@ -108,6 +136,10 @@ DenseModule read_dense(const fs::path& dir) {
   dense.out_features = config.integer("out_features", 1, kMaxHidden);
   dense.bias = config.boolean_or("bias", true);
   dense.activation = dense_activation(config);
+  if (config.boolean_or("use_residual", false)) {
+    config.fail(ErrorCode::kUnsupported, "use_residual",
+                "residual Dense modules are not supported");
+  }
   return dense;
 }
 
@@ -167,7 +199,7 @@ SentencePipeline read_sentence_pipeline(const fs::path& dir) {
   read_transformer(pipeline);
   const ModelConfig pooling = ModelConfig::read(modules[1].dir);
   pipeline.pooling = pooling_mode(pooling);
-  pipeline.pooled_width = pooling.integer("word_embedding_dimension", 1, kMaxHidden);
+  pipeline.pooled_width = pooled_width(pooling);
   for (size_t i = 2; i < modules.size(); ++i) {
     if (modules[i].type == "Dense") pipeline.dense.push_back(read_dense(modules[i].dir));
     if (modules[i].type == "Normalize") pipeline.normalize = true;
@@ -179,7 +211,7 @@ void add_sentence_pipeline(ModelDef& model, const SentencePipeline& pipeline) {
   fb::GraphT& graph_def = *model.desc.graph;
   const int64_t hidden = model.config().hidden_size;
   if (pipeline.pooled_width != hidden) {
-    throw Error(ErrorCode::kInvalidFile, "the Pooling module's word_embedding_dimension " +
+    throw Error(ErrorCode::kInvalidFile, "the Pooling module's embedding dimension " +
                                              std::to_string(pipeline.pooled_width) +
                                              " differs from the model's hidden size " +
                                              std::to_string(hidden));
@@ -221,7 +253,9 @@ void add_sentence_pipeline(ModelDef& model, const SentencePipeline& pipeline) {
   defaults->dense_layers = static_cast<int32_t>(pipeline.dense.size());
   defaults->from_sentence_transformers = true;
   model.desc.defaults = std::move(defaults);
-  model.desc.tokenizer->lowercase_text = pipeline.do_lower_case;
+  // The tokenizer may lowercase the text already (a Lowercase in tokenizer.json's normalizer).
+  model.desc.tokenizer->lowercase_text =
+      model.desc.tokenizer->lowercase_text || pipeline.do_lower_case;
 }
 
 }  // namespace qtx::models

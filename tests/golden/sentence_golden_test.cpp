@@ -180,5 +180,26 @@ INSTANTIATE_TEST_SUITE_P(PoolingModes, SentenceVariantGolden,
                                            "mean_sqrt_len_dense_identity", "weightedmean_normalize",
                                            "lasttoken"));
 
+// The max_lowercase variant as sentence-transformers itself saves it today (Pooling's
+// "pooling_mode", max_seq_length as tokenizer_config's model_max_length, do_lower_case as a
+// Lowercase normalizer in tokenizer.json, no vocab.txt), beside bert4L's weight shards only.
+TEST(SentenceSavedBySentenceTransformers, EqualsSentenceTransformersWithNoOptions) {
+  testing::TempDir temp("st-saved");
+  const fs::path shared = testing::shared_model_dir("bert4L-vanilla");
+  for (const auto& entry : fs::directory_iterator(shared)) {
+    const std::string name = entry.path().filename().string();
+    if (name.starts_with("model")) fs::copy(entry.path(), temp.path() / name);  // weights only
+  }
+  fs::copy(golden_dir() / "saved_by_st" / "max_lowercase", temp.path(),
+           fs::copy_options::recursive);
+  ASSERT_FALSE(fs::exists(temp.path() / "vocab.txt"));
+  convert::convert_checkpoint(temp.path(), temp.path() / "model.qtx", {});
+  const Session session(Model::load((temp.path() / "model.qtx").string()));
+  EXPECT_EQ(session.model().info().defaults.max_length, 16);
+  EXPECT_TRUE(session.model().info().defaults.lowercase_text);
+  expect_embeddings_match(session, read_cases(golden_dir() / "variants" / "max_lowercase.json"),
+                          0.99999, 1e-4);
+}
+
 }  // namespace
 }  // namespace qtx

@@ -12,6 +12,11 @@ Writes tests/data/sentence_transformers/:
                         tests put beside shared/models/bert4L-vanilla's weights and tokenizer,
                         one per pooling mode, with and without Dense, Normalize and lowercasing
   variants/<name>.json  their embeddings of SENTENCES
+  saved_by_st/max_lowercase/  that variant as sentence-transformers itself saves it (its current
+                        format: Pooling's "pooling_mode", max_seq_length as the tokenizer's
+                        model_max_length, do_lower_case as a Lowercase normalizer in
+                        tokenizer.json, no vocab.txt), without the encoder's weights; tests put
+                        bert4L's weight shards beside it and expect variants/max_lowercase.json
 Each JSON: {"reference": versions, "cases": [{"text", "ids", "embedding"}]}, where ids are
 sentence-transformers' own (truncated) input ids.
 """
@@ -137,6 +142,13 @@ def write_variant(name, spec, hidden):
     return folder
 
 
+def save_without_encoder_weights(model, folder):
+    shutil.rmtree(folder, ignore_errors=True)
+    model.save(folder)
+    os.remove(os.path.join(folder, "model.safetensors"))
+    os.remove(os.path.join(folder, "README.md"))
+
+
 def assemble(shared_model, variant_folder, into):
     for name in BERT_FILES:
         shutil.copy(os.path.join(shared_model, name), into)
@@ -167,6 +179,8 @@ def main():
             # converts them to float32, so the reference runs float32 too.
             model = SentenceTransformer(tmp, device="cpu", model_kwargs={"dtype": torch.float32})
             cases = encode_cases(model)
+            if name == "max_lowercase":
+                save_without_encoder_weights(model, os.path.join(OUT, "saved_by_st", name))
         write_json(os.path.join(OUT, "variants", name + ".json"),
                    {"reference": reference(), "cases": cases})
         print(name, "max ids", max(len(c["ids"]) for c in cases))

@@ -127,7 +127,7 @@ TEST(SentenceTransformersFolder, BadModuleConfigsNameTheirFile) {
   expect_error(folder.convert_error(), ErrorCode::kUnsupported, "no pooling mode");
   testing::write_json(folder.dir() / "1_Pooling" / "config.json",
                       pooling_config("pooling_mode_mean_tokens", 384));
-  expect_error(folder.convert_error(), ErrorCode::kInvalidFile, "word_embedding_dimension 384");
+  expect_error(folder.convert_error(), ErrorCode::kInvalidFile, "embedding dimension 384");
   testing::write_json(folder.dir() / "1_Pooling" / "config.json",
                       pooling_config("pooling_mode_mean_tokens"));
   // A Dense module whose input does not fit, and one without weights.
@@ -143,6 +143,28 @@ TEST(SentenceTransformersFolder, BadModuleConfigsNameTheirFile) {
   dense.set("activation_function", "torch.nn.modules.activation.Softsign");
   testing::write_json(folder.dir() / "2_Dense" / "config.json", dense);
   expect_error(folder.convert_error(), ErrorCode::kUnsupported, "Softsign");
+  dense = testing::with_key(dense, "activation_function", "torch.nn.modules.linear.Identity");
+  dense.set("use_residual", true);
+  testing::write_json(folder.dir() / "2_Dense" / "config.json", dense);
+  expect_error(folder.convert_error(), ErrorCode::kUnsupported, "use_residual");
+}
+
+// sentence-transformers 6 writes the Pooling config as {"embedding_dimension", "pooling_mode"}.
+TEST(SentenceTransformersFolder, ReadsSentenceTransformers6PoolingConfigs) {
+  const SentenceFolder folder;
+  Json config;
+  config.set("embedding_dimension", 192);
+  config.set("pooling_mode", "max");
+  config.set("include_prompt", true);
+  testing::write_json(folder.dir() / "1_Pooling" / "config.json", config);
+  convert::convert_checkpoint(folder.dir(), folder.qtx(), {});
+  EXPECT_EQ(Model::load(folder.qtx().string())->info().defaults.pooling, Pooling::kMax);
+  config = testing::with_key(config, "pooling_mode", Json(Json::Array{"mean", "max"}));
+  testing::write_json(folder.dir() / "1_Pooling" / "config.json", config);
+  expect_error(folder.convert_error(), ErrorCode::kUnsupported, "several pooling modes");
+  config = testing::with_key(config, "pooling_mode", "sum");
+  testing::write_json(folder.dir() / "1_Pooling" / "config.json", config);
+  expect_error(folder.convert_error(), ErrorCode::kUnsupported, "'sum'");
 }
 
 TEST(SentenceTransformersFolder, DefaultsReachInspectAndTheLibrary) {
