@@ -102,6 +102,17 @@ void qtx_session_free(qtx_session* session) {
   delete session;
 }
 
+qtx_status qtx_encode(const qtx_model* model, const char* text, int32_t** ids, size_t* length,
+                      char* error, size_t error_size) {
+  return guarded(error, error_size, [&] {
+    require(model != nullptr && text != nullptr && ids != nullptr && length != nullptr,
+            "qtx_encode: model, text, ids and length are required");
+    const std::vector<int32_t> encoded = model->model->encode(text);
+    *ids = c_copy(encoded.data(), encoded.size());
+    *length = encoded.size();
+  });
+}
+
 qtx_status qtx_forward(const qtx_session* session, const int32_t* ids, size_t length,
                        float** values, size_t* width, char* error, size_t error_size) {
   return guarded(error, error_size, [&] {

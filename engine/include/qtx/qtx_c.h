@@ -34,6 +34,11 @@ qtx_status qtx_session_create(const qtx_model* model, qtx_backend backend, int t
                               qtx_session** session, char* error, size_t error_size);
 void qtx_session_free(qtx_session* session);
 
+/* The model's input ids for `text`, framing included ([CLS] .. [SEP], BOS): `*ids` holds
+ * *length ids (free with qtx_free). */
+qtx_status qtx_encode(const qtx_model* model, const char* text, int32_t** ids, size_t* length,
+                      char* error, size_t error_size);
+
 /* The model's output for one sequence of `length` token ids (framing included): `*values`
  * holds length * *width floats (free with qtx_free). */
 qtx_status qtx_forward(const qtx_session* session, const int32_t* ids, size_t length,
