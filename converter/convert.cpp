@@ -7,6 +7,7 @@
 #include "converter/qtx_writer.h"
 #include "converter/quantize.h"
 #include "converter/tokenizer_files.h"
+#include "engine/ops/op_slots.h"
 #include "engine/util/half.h"
 #include "models/registry.h"
 #include "models/sentence_transformers.h"
@@ -29,9 +30,14 @@ Tensor to_half(const Tensor& source) {
 
 // The constant inputs that hold large matrices: Linear weights and embedding tables.
 std::vector<int> large_matrix_inputs(const fb::NodeT& node) {
-  if (node.op.type == fb::Op::LinearAttrs && node.inputs.size() > 1) return {node.inputs[1]};
-  if (node.op.type == fb::Op::EmbeddingAttrs && node.inputs.size() > 4) {
-    return {node.inputs[2], node.inputs[3], node.inputs[4]};
+  using Linear = ops::LinearSlots;
+  using Embedding = ops::EmbeddingSlots;
+  if (node.op.type == fb::Op::LinearAttrs && node.inputs.size() > Linear::kWeight) {
+    return {node.inputs[Linear::kWeight]};
+  }
+  if (node.op.type == fb::Op::EmbeddingAttrs && node.inputs.size() > Embedding::kTokenTypeTable) {
+    return {node.inputs[Embedding::kWordTable], node.inputs[Embedding::kPositionTable],
+            node.inputs[Embedding::kTokenTypeTable]};
   }
   return {};
 }

@@ -6,18 +6,16 @@
 
 #include "converter/weight_outliers.h"
 #include "engine/graph/graph_builder.h"
+#include "engine/ops/op_slots.h"
 #include "qtx/error.h"
 
 namespace qtx::convert {
 namespace {
 
-constexpr size_t kLinearWeightSlot = 1;
-// A dynamic Linear's fixed outlier columns and their float weights (qtx.fbs, LinearAttrs).
-constexpr size_t kLinearOutlierColumnsSlot = 3;
-constexpr size_t kLinearOutlierWeightSlot = 4;
+constexpr size_t kLinearWeightSlot = ops::LinearSlots::kWeight;
 // An Embedding's tables: word, position, token type (engine/format/qtx.fbs).
-constexpr size_t kEmbeddingFirstTable = 2;
-constexpr size_t kEmbeddingEndTable = 5;
+constexpr size_t kEmbeddingFirstTable = ops::EmbeddingSlots::kWordTable;
+constexpr size_t kEmbeddingEndTable = ops::EmbeddingSlots::kTokenTypeTable + 1;
 
 bool is_embedding_table(const fb::NodeT& node, size_t slot) {
   return node.op.AsEmbeddingAttrs() && slot >= kEmbeddingFirstTable && slot < kEmbeddingEndTable;
@@ -126,10 +124,10 @@ class WeightQuantizer {
     std::copy(columns.begin(), columns.end(), indices.data<int32_t>());
     const std::string name = model_.desc.graph->tensors[static_cast<size_t>(source)]->name;
     GraphBuilder graph(model_);
-    linear.inputs.resize(kLinearOutlierWeightSlot + 1, -1);
-    linear.inputs[kLinearOutlierColumnsSlot] =
+    linear.inputs.resize(ops::LinearSlots::kCount, -1);
+    linear.inputs[ops::LinearSlots::kOutlierColumns] =
         graph.constant(name + ".outlier_columns", std::move(indices));
-    linear.inputs[kLinearOutlierWeightSlot] =
+    linear.inputs[ops::LinearSlots::kOutlierWeight] =
         graph.constant(name + ".outlier_weight", std::move(taken));
   }
 

@@ -5,6 +5,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "engine/ops/op_slots.h"
 #include "qtx/error.h"
 
 namespace qtx::convert {
@@ -20,8 +21,9 @@ std::unordered_map<int, int> producers(const fb::GraphT& graph) {
 }
 
 bool has_constant_weight(const fb::GraphT& graph, const fb::NodeT& node) {
-  if (node.inputs.size() < 2 || node.inputs[1] < 0) return false;
-  const auto w = static_cast<size_t>(node.inputs[1]);
+  using Slot = ops::LinearSlots;
+  if (node.inputs.size() <= Slot::kWeight || node.inputs[Slot::kWeight] < 0) return false;
+  const auto w = static_cast<size_t>(node.inputs[Slot::kWeight]);
   return w < graph.tensors.size() && graph.tensors[w]->constant;
 }
 
@@ -73,17 +75,18 @@ class Planner {
     }
     plan_.quantized_linears.push_back(n);
     if (!static_activations()) return;
-    quantize_tensor(node.inputs[0]);
+    quantize_tensor(node.inputs[ops::LinearSlots::kX]);
     if (paper()) points_.insert({n, "output"});
   }
 
   void visit_attention(int n, const fb::NodeT& node) {
     if (!static_activations()) return;
-    if (node.inputs.size() < 3) {
+    using Slot = ops::AttentionSlots;
+    if (node.inputs.size() <= Slot::kV) {
       throw Error(ErrorCode::kInvalidArgument,
                   "quantize: attention node '" + node.name + "' lacks its q, k, v inputs");
     }
-    for (size_t i = 0; i < 3; ++i) quantize_tensor(node.inputs[i]);
+    for (size_t i : {Slot::kQ, Slot::kK, Slot::kV}) quantize_tensor(node.inputs[i]);
     if (recipe_.quantize_softmax_output) points_.insert({n, "probs"});
     if (paper()) {
       points_.insert({n, "scores"});
@@ -120,7 +123,8 @@ bool name_kept_float(const std::string& name, const std::vector<std::string>& pa
 
 bool keeps_float(const fb::GraphT& graph, const fb::NodeT& linear,
                  const std::vector<std::string>& patterns) {
-  const std::string& weight = graph.tensors.at(static_cast<size_t>(linear.inputs.at(1)))->name;
+  const std::string& weight =
+      graph.tensors.at(static_cast<size_t>(linear.inputs.at(ops::LinearSlots::kWeight)))->name;
   return name_kept_float(linear.name, patterns) || name_kept_float(weight, patterns);
 }
 

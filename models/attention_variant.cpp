@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cmath>
 
+#include "engine/ops/op_slots.h"
 #include "qtx/error.h"
 
 namespace qtx::models {
@@ -110,11 +111,14 @@ int attention_node(GraphBuilder& graph, const std::string& output, const Attenti
   attrs.gamma = spec.softmax.gamma;
   attrs.zeta = spec.softmax.zeta;
   attrs.gate = spec.gate;
-  std::vector<int> inputs = {q, k, v, mask};
-  if (spec.gate == fb::GateKind::None) {
-    inputs.insert(inputs.end(), {-1, -1});
-  } else {
-    inputs.push_back(gate_input);
+  using Slot = ops::AttentionSlots;
+  std::vector<int> inputs(Slot::kGateWeights, -1);
+  inputs[Slot::kQ] = q;
+  inputs[Slot::kK] = k;
+  inputs[Slot::kV] = v;
+  inputs[Slot::kMask] = mask;
+  if (spec.gate != fb::GateKind::None) {
+    inputs[Slot::kGateInput] = gate_input;
     inputs.insert(inputs.end(), gate_tensors.begin(), gate_tensors.end());
   }
   return graph.node(output, std::move(attrs), std::move(inputs));

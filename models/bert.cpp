@@ -95,7 +95,7 @@ class BertBuilder {
     attrs.positions = fb::PositionMode::Arange;
     // No token_type_ids input: every token has type 0, as Hugging Face's default.
     const int sum =
-        graph_.node("embeddings.sum", attrs, {ids, mask_, word_table, positions, types, -1});
+        embedding(graph_, "embeddings.sum", attrs, {ids, mask_, word_table, positions, types});
     return norm("embeddings", sum, p + "LayerNorm.");
   }
 
@@ -138,9 +138,7 @@ class BertBuilder {
   int classifier_head(int x) {
     labels_ = read_labels();
     const int64_t h = sizes_.hidden;
-    fb::PoolingAttrsT attrs;
-    attrs.mode = fb::PoolingMode::Cls;
-    const int cls = graph_.node("pooler.cls", attrs, {x, mask_});
+    const int cls = pooling(graph_, "pooler.cls", fb::PoolingMode::Cls, x, mask_);
     const int pooled = dense("pooler", cls, base_ + "pooler.dense.", h, h, fb::Activation::Tanh);
     return dense("logits", pooled, "classifier.", static_cast<int64_t>(labels_.size()), h);
   }

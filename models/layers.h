@@ -14,4 +14,13 @@ int layer_norm(GraphBuilder& graph, const std::string& output, int x, int gamma,
                float epsilon);
 int add(GraphBuilder& graph, const std::string& output, int a, int b);
 
+// The Embedding node's inputs (tensor indices; -1 where absent).
+struct EmbeddingInputs {
+  int ids = -1, mask = -1, word_table = -1, position_table = -1, token_type_table = -1;
+};
+int embedding(GraphBuilder& graph, const std::string& output, const fb::EmbeddingAttrsT& attrs,
+              const EmbeddingInputs& inputs);
+// x [B, S, H] pooled over the tokens `mask` marks real.
+int pooling(GraphBuilder& graph, const std::string& output, fb::PoolingMode mode, int x, int mask);
+
 }  // namespace qtx::models

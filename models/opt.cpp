@@ -111,7 +111,7 @@ class OptBuilder {
     // Positions count attended tokens, so left padding (as generate pads) does not shift them.
     attrs.positions = fb::PositionMode::FromMask;
     attrs.position_offset = kPositionOffset;
-    return graph_.node("embeddings", attrs, {ids, mask_, token_table, positions, -1, -1});
+    return embedding(graph_, "embeddings", attrs, {ids, mask_, token_table, positions, -1});
   }
 
   int decoder_layer(int64_t layer, int x) {

@@ -217,10 +217,9 @@ void add_sentence_pipeline(ModelDef& model, const SentencePipeline& pipeline) {
                                              std::to_string(hidden));
   }
   GraphBuilder graph(model);
-  fb::PoolingAttrsT pooling;
-  pooling.mode = pipeline.pooling;
-  int x =
-      graph.node("sentence.pooling", pooling, {graph_def.outputs.at(0), graph_def.inputs.at(1)});
+  // Graph output 0 holds the hidden states, graph input 1 the attention mask.
+  int x = pooling(graph, "sentence.pooling", pipeline.pooling, graph_def.outputs.at(0),
+                  graph_def.inputs.at(1));
   int64_t width = hidden;
   for (size_t i = 0; i < pipeline.dense.size(); ++i) {
     const DenseModule& dense = pipeline.dense[i];

@@ -1,4 +1,5 @@
 #include "engine/api/model_info.h"
+#include "engine/ops/op_slots.h"
 
 #include <cstdio>
 #include <utility>
@@ -45,7 +46,8 @@ int64_t embedding_size(const fb::ModelT& desc) {
   for (const auto& node : graph.nodes) {
     if (node->outputs.empty() || node->outputs[0] != output) continue;
     if (node->op.type != fb::Op::LinearAttrs) break;
-    return graph.tensors[static_cast<size_t>(node->inputs.at(1))]->shape.at(0);
+    return graph.tensors[static_cast<size_t>(node->inputs.at(ops::LinearSlots::kWeight))]->shape.at(
+        0);
   }
   return desc.config->hidden_size;
 }

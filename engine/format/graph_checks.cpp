@@ -7,57 +7,16 @@
 
 #include "engine/format/model_checks.h"
 #include "engine/format/quant_checks.h"
+#include "engine/ops/op_slots.h"
 #include "qtx/error.h"
 
 namespace qtx::format {
 namespace {
 
-// How many leading inputs an op must have, and how many it may have at most; inputs past the
-// required ones may be -1 (absent).
-struct Arity {
-  size_t required;
-  size_t max;
-};
-
 template <typename E>
 bool known(E value) {
   return static_cast<int>(value) >= static_cast<int>(E::MIN) &&
          static_cast<int>(value) <= static_cast<int>(E::MAX);
-}
-
-// The gate of gated attention takes its input and, for a linear gate, w and b, for an MLP gate
-// w1, b1, w2 and b2 (qtx.fbs, AttentionAttrs).
-Arity attention_arity(fb::GateKind gate) {
-  switch (gate) {
-    case fb::GateKind::Linear:
-      return {7, 7};
-    case fb::GateKind::Mlp:
-      return {9, 9};
-    case fb::GateKind::None:
-      break;
-  }
-  return {4, 9};
-}
-
-Arity op_arity(const fb::OpUnion& op) {
-  switch (op.type) {
-    case fb::Op::EmbeddingAttrs:
-      return {3, 6};
-    case fb::Op::LayerNormAttrs:
-      return {3, 3};
-    case fb::Op::LinearAttrs:
-      return {2, 5};
-    case fb::Op::AttentionAttrs:
-      return attention_arity(op.AsAttentionAttrs()->gate);
-    case fb::Op::ActivationAttrs:
-      return {1, 1};
-    case fb::Op::AddAttrs:
-    case fb::Op::PoolingAttrs:
-      return {2, 2};
-    case fb::Op::NONE:
-      break;
-  }
-  return {0, 0};
 }
 
 // Returns an empty string when the attributes are sane, else what is wrong with them.
@@ -160,7 +119,7 @@ class GraphChecker {
   }
 
   void check_inputs(const fb::NodeT& n, const std::string& where) const {
-    const Arity arity = op_arity(n.op);
+    const ops::OpArity arity = ops::op_arity(n.op);
     if (n.inputs.size() < arity.required || n.inputs.size() > arity.max) {
       invalid(file_, where + ": " + std::to_string(n.inputs.size()) + " inputs, expected " +
                          std::to_string(arity.required) + ".." + std::to_string(arity.max));

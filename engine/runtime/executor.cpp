@@ -5,6 +5,7 @@
 
 #include "engine/cpu/thread_limit.h"
 #include "engine/ops/linear.h"
+#include "engine/ops/op_slots.h"
 #include "engine/runtime/input_checks.h"
 #include "engine/runtime/node_runner.h"
 #include "engine/util/half.h"
@@ -126,14 +127,17 @@ struct Executor::Prepared {
   // matmul (float weights, or weight-only's dequantized once here), or the int8 GEMM. Other
   // Linears run the reference kernel.
   void prepare_linear(const fb::NodeT& node, runtime::NodePlan& plan) const {
-    if (node.inputs.size() < 2 || !graph_constant(node.inputs[1])) return;
-    const Tensor& weight = constants[static_cast<size_t>(node.inputs[1])];
-    const bool has_bias = node.inputs.size() > 2 && node.inputs[2] >= 0;
-    if (has_bias && !graph_constant(node.inputs[2])) return;
-    const Tensor* bias = has_bias ? &constants[static_cast<size_t>(node.inputs[2])] : nullptr;
+    using Slot = ops::LinearSlots;
+    if (node.inputs.size() <= Slot::kWeight || !graph_constant(node.inputs[Slot::kWeight])) return;
+    const Tensor& weight = constants[static_cast<size_t>(node.inputs[Slot::kWeight])];
+    const bool has_bias = node.inputs.size() > Slot::kBias && node.inputs[Slot::kBias] >= 0;
+    if (has_bias && !graph_constant(node.inputs[Slot::kBias])) return;
+    const Tensor* bias =
+        has_bias ? &constants[static_cast<size_t>(node.inputs[Slot::kBias])] : nullptr;
     const ops::OpContext ctx{node.name, false};
     const fb::LinearAttrsT& attrs = *node.op.AsLinearAttrs();
-    const ops::LinearQuant quant{plan.input_quant[0], plan.input_quant[1], nullptr};
+    const ops::LinearQuant quant{plan.input_quant[Slot::kX], plan.input_quant[Slot::kWeight],
+                                 nullptr};
     const ops::LinearMode mode = ops::linear_mode(attrs, weight, quant);
     const float* bias_data = bias ? bias->data<float>() : nullptr;
     if (mode == ops::LinearMode::kFloat) {

@@ -12,6 +12,7 @@
 #include "engine/ops/embedding.h"
 #include "engine/ops/layer_norm.h"
 #include "engine/ops/linear.h"
+#include "engine/ops/op_slots.h"
 #include "engine/ops/pooling.h"
 
 namespace qtx::runtime {
@@ -49,16 +50,18 @@ const fb::QuantParamsT* input_quant(const NodePlan& plan, size_t i) {
 Tensor run_attention(const ops::OpContext& ctx, const NodePlan& plan, const Inputs& in,
                      ops::CacheSlot cache, const NodeObserver* observer) {
   const fb::AttentionAttrsT& attrs = *plan.node->op.AsAttentionAttrs();
+  using Slot = ops::AttentionSlots;
   std::vector<const Tensor*> gate;
-  for (size_t i = 5; i < in.size(); ++i) gate.push_back(in.optional(i));
+  for (size_t i = Slot::kGateWeights; i < in.size(); ++i) gate.push_back(in.optional(i));
   const bool gated = attrs.gate != fb::GateKind::None;
-  const ops::AttentionInputs args{in.at(0),
-                                  in.at(1),
-                                  in.at(2),
-                                  in.at(3),
-                                  gated ? in.optional(4) : nullptr,
+  const ops::AttentionInputs args{in.at(Slot::kQ),
+                                  in.at(Slot::kK),
+                                  in.at(Slot::kV),
+                                  in.at(Slot::kMask),
+                                  gated ? in.optional(Slot::kGateInput) : nullptr,
                                   gated ? std::move(gate) : std::vector<const Tensor*>{}};
-  const ops::AttentionQuant quant{input_quant(plan, 0), input_quant(plan, 1), input_quant(plan, 2)};
+  const ops::AttentionQuant quant{input_quant(plan, Slot::kQ), input_quant(plan, Slot::kK),
+                                  input_quant(plan, Slot::kV)};
   return ops::attention(ctx, attrs, args, cache, quant, observer);
 }
 
@@ -93,39 +96,49 @@ Tensor run_op(const ops::OpContext& ctx, const NodePlan& plan,
   const cpu::QuantGrid* output = output_grid ? &*output_grid : nullptr;
   switch (op.type) {
     case fb::Op::EmbeddingAttrs: {
-      const Inputs in(ctx, inputs, 4);
-      return ops::embedding(ctx, *op.AsEmbeddingAttrs(),
-                            {in.at(0), in.at(1), in.at(2), in.at(3), in.optional(4), in.optional(5),
-                             input_quant(plan, 2), input_quant(plan, 3), input_quant(plan, 4)});
+      using Slot = ops::EmbeddingSlots;
+      const Inputs in(ctx, inputs, Slot::kArity.required);
+      return ops::embedding(
+          ctx, *op.AsEmbeddingAttrs(),
+          {in.at(Slot::kIds), in.at(Slot::kMask), in.at(Slot::kWordTable),
+           in.at(Slot::kPositionTable), in.optional(Slot::kTokenTypeTable),
+           in.optional(Slot::kTokenTypeIds), input_quant(plan, Slot::kWordTable),
+           input_quant(plan, Slot::kPositionTable), input_quant(plan, Slot::kTokenTypeTable)});
     }
     case fb::Op::LayerNormAttrs: {
-      const Inputs in(ctx, inputs, 3);
-      return ops::layer_norm(ctx, *op.AsLayerNormAttrs(), in.at(0), in.at(1), in.at(2), output);
+      using Slot = ops::LayerNormSlots;
+      const Inputs in(ctx, inputs, Slot::kArity.required);
+      return ops::layer_norm(ctx, *op.AsLayerNormAttrs(), in.at(Slot::kX), in.at(Slot::kGamma),
+                             in.at(Slot::kBeta), output);
     }
     case fb::Op::LinearAttrs: {
-      const Inputs in(ctx, inputs, 2);
-      const ops::LinearQuant quant{input_quant(plan, 0), input_quant(plan, 1),
+      using Slot = ops::LinearSlots;
+      const Inputs in(ctx, inputs, Slot::kArity.required);
+      const ops::LinearQuant quant{input_quant(plan, Slot::kX), input_quant(plan, Slot::kWeight),
                                    fuse_output_quant ? plan.output_quant : nullptr};
-      return ops::linear(ctx, *op.AsLinearAttrs(), in.at(0), in.at(1), in.optional(2), quant,
+      return ops::linear(ctx, *op.AsLinearAttrs(), in.at(Slot::kX), in.at(Slot::kWeight),
+                         in.optional(Slot::kBias), quant,
                          {plan.linear.get(), plan.int8_linear.get()},
-                         {in.optional(3), in.optional(4)});
+                         {in.optional(Slot::kOutlierColumns), in.optional(Slot::kOutlierWeight)});
     }
     case fb::Op::AttentionAttrs: {
-      const Inputs in(ctx, inputs, 4);
+      const Inputs in(ctx, inputs, ops::AttentionSlots::kGateInput);
       const ops::CacheSlot slot{plan.cache_slot >= 0 ? cache : nullptr, plan.cache_slot};
       return run_attention(ctx, plan, in, slot, observer);
     }
     case fb::Op::ActivationAttrs: {
-      const Inputs in(ctx, inputs, 1);
-      return ops::activation(ctx, *op.AsActivationAttrs(), in.at(0));
+      const Inputs in(ctx, inputs, ops::ActivationSlots::kArity.required);
+      return ops::activation(ctx, *op.AsActivationAttrs(), in.at(ops::ActivationSlots::kX));
     }
     case fb::Op::AddAttrs: {
-      const Inputs in(ctx, inputs, 2);
-      return ops::add(ctx, in.at(0), in.at(1), output);
+      using Slot = ops::AddSlots;
+      const Inputs in(ctx, inputs, Slot::kArity.required);
+      return ops::add(ctx, in.at(Slot::kA), in.at(Slot::kB), output);
     }
     case fb::Op::PoolingAttrs: {
-      const Inputs in(ctx, inputs, 2);
-      return ops::pooling(ctx, *op.AsPoolingAttrs(), in.at(0), in.at(1));
+      using Slot = ops::PoolingSlots;
+      const Inputs in(ctx, inputs, Slot::kArity.required);
+      return ops::pooling(ctx, *op.AsPoolingAttrs(), in.at(Slot::kX), in.at(Slot::kMask));
     }
     case fb::Op::NONE:
       break;

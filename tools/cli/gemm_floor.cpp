@@ -4,6 +4,7 @@
 #include <string>
 
 #include "engine/cpu/thread_limit.h"
+#include "engine/ops/op_slots.h"
 #include "qtx/error.h"
 #include "tools/cli/node_profile.h"
 
@@ -51,10 +52,11 @@ std::vector<FloorShape> linear_shapes(const ModelDef& model, int64_t rows, int64
   const fb::GraphT& graph = model.graph();
   std::vector<FloorShape> shapes;
   for (const auto& node : graph.nodes) {
-    if (node->op.type != fb::Op::LinearAttrs || node->inputs.size() < 2) continue;
-    const fb::TensorT& weight = tensor_at(graph, node->inputs[1]);
+    using Slot = ops::LinearSlots;
+    if (node->op.type != fb::Op::LinearAttrs || node->inputs.size() <= Slot::kWeight) continue;
+    const fb::TensorT& weight = tensor_at(graph, node->inputs[Slot::kWeight]);
     if (!weight.constant || weight.shape.size() != 2) continue;
-    const int64_t m = is_pooled(graph, node->inputs[0]) ? sequences : rows;
+    const int64_t m = is_pooled(graph, node->inputs[Slot::kX]) ? sequences : rows;
     add_shape(shapes, {m, weight.shape[1], weight.shape[0]});
   }
   return shapes;

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <map>
 
+#include "engine/ops/op_slots.h"
 #include "qtx/error.h"
 
 namespace qtx::cli {
@@ -86,12 +87,14 @@ double percent_of(double ms, double total_ms) {
 }  // namespace
 
 ops::LinearMode linear_node_mode(const ModelDef& model, const fb::NodeT& linear) {
-  if (linear.inputs.size() < 2 || !linear.op.AsLinearAttrs()) {
+  using Slot = ops::LinearSlots;
+  if (linear.inputs.size() <= Slot::kWeight || !linear.op.AsLinearAttrs()) {
     throw Error(ErrorCode::kInvalidFile, "profile: node '" + linear.name + "' is not a Linear");
   }
-  const ops::LinearQuant quant{tensor_quant(model, linear.inputs[0]),
-                               tensor_quant(model, linear.inputs[1]), nullptr};
-  return ops::linear_mode(*linear.op.AsLinearAttrs(), constant_at(model, linear.inputs[1]), quant);
+  const ops::LinearQuant quant{tensor_quant(model, linear.inputs[Slot::kX]),
+                               tensor_quant(model, linear.inputs[Slot::kWeight]), nullptr};
+  return ops::linear_mode(*linear.op.AsLinearAttrs(),
+                          constant_at(model, linear.inputs[Slot::kWeight]), quant);
 }
 
 std::string node_kind(const ModelDef& model, const fb::NodeT& node) {
