@@ -5,7 +5,10 @@
 #include <limits>
 #include <memory>
 
+#include "engine/format/qtx_loader.h"
+#include "engine/runtime/executor.h"
 #include "tools/cli/commands.h"
+#include "tools/cli/intermediates_dump.h"
 #include "tools/cli/npy_writer.h"
 #include "tools/cli/run_options.h"
 
@@ -65,10 +68,24 @@ InputLimit input_limit(const RunOptions& options, bool truncate_by_default) {
 
 namespace {
 
+// Every node's output for the task's sequences, from an executor on the same file and options.
+void write_intermediates(const Session& session, const Sequences& sequences,
+                         const RunOptions& options) {
+  ExecutorOptions executor_options;
+  executor_options.backend = options.backend == "reference" ? Backend::kReference : Backend::kCpu;
+  executor_options.threads = options.threads;
+  const Executor executor(load_qtx(options.model_path), executor_options);
+  const SpecialTokens& special = session.model().special_tokens();
+  const int32_t pad = special.pad >= 0 ? special.pad : (special.eos >= 0 ? special.eos : 0);
+  dump_intermediates(executor, sequences, pad, options.dump_intermediates);
+}
+
 void run(const RunOptions& options) {
   const std::vector<std::string> inputs = read_inputs(options);
   const Session session(Model::load(options.model_path), session_options(options));
+  if (!options.dump_intermediates.empty()) prepare_dump_directory(options.dump_intermediates);
   const Sequences sequences = run_task(session, inputs, options);
+  if (!options.dump_intermediates.empty()) write_intermediates(session, sequences, options);
   if (options.dump_logits.empty()) return;
   // One batch over everything the task ran (prompts with their continuations for causal
   // LMs), so the dump is a single [B, S, D] array.
@@ -128,6 +145,9 @@ void add_options(CLI::App& cmd, RunOptions& o) {
                "classification refuse them without it)");
   cmd.add_flag("--json", o.json, "one JSON object per input line");
   cmd.add_option("--dump-logits", o.dump_logits, "write the output logits / hidden states (.npy)");
+  cmd.add_option("--dump-intermediates", o.dump_intermediates,
+                 "write every node's output of one forward pass as .npy files into this new or "
+                 "empty directory, with manifest.json");
   cmd.add_option("--backend", o.backend, "cpu or reference")
       ->check(CLI::IsMember({"cpu", "reference"}));
   cmd.add_option("--threads", o.threads, "0: all cores")->check(CLI::Range(0, 4096));

@@ -26,6 +26,7 @@ struct RunOptions {
   bool truncate = false;
   bool json = false;
   std::string dump_logits;
+  std::string dump_intermediates;
   std::string backend = "cpu";
   int threads = 0;
 };
