@@ -6,32 +6,14 @@
 
 #include <cstdint>
 
+#include "engine/kernels/attention_operands.h"
+
 namespace qtx::cpu {
 
-// Element (b, h, t, d) of keys or values is data[b*batch + h*head + t*token + d].
-struct KvView {
-  const float* data;
-  int64_t batch_stride;
-  int64_t head_stride;
-  int64_t token_stride;
-};
-
-struct AttentionShape {
-  int64_t batch;
-  int64_t seq;    // new (query) tokens S
-  int64_t total;  // keys T = past + S
-  int64_t heads;
-  int64_t dh;
-};
-
-// Which keys a query may see and how probabilities are formed.
-struct AttentionRule {
-  float scale;
-  bool causal;   // key t is hidden from query s when t > past + s
-  bool clipped;  // clip((zeta - gamma) * softmax + gamma, 0, 1)
-  float gamma;
-  float zeta;
-};
+// The contract's attention operands, used unqualified by the CPU kernels.
+using kernels::AttentionRule;
+using kernels::AttentionShape;
+using kernels::KvView;
 
 // Where to copy the internal values, [B, heads, S, T] each (nullptr: not wanted), so that
 // calibration observes exactly what a plain run computes: the scaled scores and the

@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "engine/cpu/int8_linear.h"
+#include "engine/kernels/embedding_tables.h"
 #include "qtx_generated.h"
 
 namespace qtx::cpu {
@@ -18,20 +19,9 @@ namespace qtx::cpu {
 void embedding_positions(fb::PositionMode mode, const int32_t* mask, int64_t batch, int64_t total,
                          int64_t seq, int64_t offset, int64_t* positions);
 
-// One table [rows, H]: float rows, or int8 codes with one scale per row or one in all.
-struct EmbeddingTable {
-  const float* values = nullptr;  // the float table, or nullptr when it is int8
-  Int8Weight int8;                // the int8 table, when values is nullptr
-
-  bool present() const { return values != nullptr || int8.codes != nullptr; }
-};
-
-struct EmbeddingTables {
-  EmbeddingTable word;        // [V, H]
-  EmbeddingTable position;    // [P, H]
-  EmbeddingTable token_type;  // [T, H], or neither field set when the model has none
-  int64_t hidden = 0;
-};
+// The contract's embedding tables, used unqualified by the CPU kernels.
+using kernels::EmbeddingTable;
+using kernels::EmbeddingTables;
 
 // out[b, s] = word[ids] (+ token_type[types or 0]) + position[positions]; out: [B*S, H].
 // types: [B*S] or nullptr (type 0 for every token when the table is present).

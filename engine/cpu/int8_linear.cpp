@@ -64,21 +64,6 @@ template <typename Scale, typename Bias>
 
 }  // namespace
 
-ActivationCodes::ActivationCodes(int64_t m_, int64_t k_, bool is_signed_)
-    : m(m_),
-      k(k_),
-      is_signed(is_signed_),
-      bytes(std::make_unique_for_overwrite<uint8_t[]>(static_cast<size_t>(m_ * k_))),
-      scales(static_cast<size_t>(m_)),
-      zero_points(static_cast<size_t>(m_)) {}
-
-bool fits_s8(const QuantGrid& g) {
-  return g.qmin >= -128 && g.qmax <= 127;
-}
-bool fits_u8(const QuantGrid& g) {
-  return g.qmin >= 0 && g.qmax <= 255;
-}
-
 ActivationCodes quantize_static(const float* x, int64_t m, int64_t k, const QuantGrid& g,
                                 int threads) {
   ActivationCodes c(m, k, !fits_u8(g));

@@ -16,35 +16,16 @@
 #include <vector>
 
 #include "engine/cpu/quantize.h"
+#include "engine/kernels/int8_operands.h"
 #include "qtx_generated.h"
 
 namespace qtx::cpu {
 
 class OutlierRows;  // outlier_columns.h
 
-// The quantized input of one Linear call: [m, k] codes with one grid per row (static
-// quantization repeats the tensor's grid).
-struct ActivationCodes {
-  ActivationCodes() = default;
-  // Room for [m, k] codes, left uninitialised (the quantizer writes every one), and m grids.
-  ActivationCodes(int64_t m, int64_t k, bool is_signed);
-
-  int64_t m = 0;
-  int64_t k = 0;
-  bool is_signed = false;            // s8 codes (bytes hold their two's complement) or u8
-  std::unique_ptr<uint8_t[]> bytes;  // [m, k]
-  std::vector<float> scales;         // [m]
-  std::vector<int32_t> zero_points;  // [m]
-
-  int32_t code(int64_t row, int64_t col) const {
-    const uint8_t b = bytes[static_cast<size_t>(row * k + col)];
-    return is_signed ? static_cast<int8_t>(b) : b;
-  }
-};
-
-// Whether codes of grid g fit s8 (qmin >= -128, qmax <= 127) or u8 (qmin >= 0, qmax <= 255).
-bool fits_s8(const QuantGrid& g);
-bool fits_u8(const QuantGrid& g);
+// The contract's operands, used unqualified by the CPU kernels.
+using kernels::ActivationCodes;
+using kernels::Int8Weight;
 
 // x [m, k] on grid g (which fits s8 or u8) -> codes.
 ActivationCodes quantize_static(const float* x, int64_t m, int64_t k, const QuantGrid& g,
@@ -53,17 +34,6 @@ ActivationCodes quantize_static(const float* x, int64_t m, int64_t k, const Quan
 // float columns at 0 (outlier_columns.h).
 ActivationCodes quantize_dynamic(const float* x, int64_t m, int64_t k, int threads,
                                  const OutlierRows* outliers = nullptr);
-
-// An I8 weight [n, k] with its symmetric scales (one per output channel, or one for all).
-struct Int8Weight {
-  const int8_t* codes = nullptr;
-  int64_t n = 0;
-  int64_t k = 0;
-  const float* scales = nullptr;
-  bool per_channel = false;
-
-  float scale(int64_t channel) const { return per_channel ? scales[channel] : scales[0]; }
-};
 
 // sum_k wq[c, k] of every output channel c: what a zero point multiplies.
 std::vector<int32_t> weight_row_sums(const Int8Weight& w);

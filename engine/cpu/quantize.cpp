@@ -16,15 +16,6 @@ namespace qtx::cpu {
   for (int64_t i = 0; i < n; ++i) x[i] = centred_code(x[i], scale, range) * scale;
 }
 
-QuantGrid grid_of(const fb::QuantParamsT& q, size_t index) {
-  QuantGrid g;
-  g.scale = q.scales.at(index);
-  g.zero_point = q.zero_points.empty() ? 0 : q.zero_points.at(index);
-  g.qmin = q.qmin;
-  g.qmax = q.qmax;
-  return g;
-}
-
 void fake_quantize_tensor(const fb::QuantParamsT& q, const std::string& what, Tensor& t) {
   if (q.scales.empty()) {
     throw Error(ErrorCode::kInvalidFile, what + ": quantization parameters have no scale");

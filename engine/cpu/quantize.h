@@ -1,62 +1,28 @@
-// Quantization arithmetic of the INT8 contract (engine/format/qtx.fbs, QuantParams): codes,
-// fake quantization and the per-token grids of dynamic quantization. Both backends use these
-// functions, so quantization can never be a source of disagreement between them.
+// The CPU's quantization passes over the contract of engine/kernels/quant_grid.h: fake
+// quantization of buffers and tensors and the per-token grids of dynamic quantization.
 #pragma once
 
 #include <cstdint>
 #include <string>
 
 #include "engine/graph/tensor.h"
+#include "engine/kernels/quant_grid.h"
 #include "qtx_generated.h"
 
 namespace qtx::cpu {
 
-// One grid: value = (code - zero_point) * scale, code in [qmin, qmax].
-struct QuantGrid {
-  float scale = 1.0f;
-  int32_t zero_point = 0;
-  int32_t qmin = -127;
-  int32_t qmax = 127;
-};
-
-// Round half to even, equal to std::nearbyint in the default rounding mode (qtx never changes
-// it) for |v| <= 2^22: adding and subtracting 1.5 * 2^23 leaves v's integer part in the
-// mantissa. Unlike nearbyintf on baseline x86-64 this is not a library call, so the loops
-// that use it vectorise.
-inline float round_half_even(float v) {
-  constexpr float kMagic = 12582912.0f;  // 1.5 * 2^23
-  return (v + kMagic) - kMagic;
-}
-
-// The bounds of a grid's codes around its zero point, as floats: [qmin - zp, qmax - zp].
-struct CentredRange {
-  float lo, hi;
-  explicit CentredRange(const QuantGrid& g)
-      : lo(static_cast<float>(g.qmin - g.zero_point)),
-        hi(static_cast<float>(g.qmax - g.zero_point)) {}
-};
-
-// round_half_even(x / scale) clamped to r: the code minus the zero point, as a float; NaN
-// maps to r.lo. Clamping before rounding (to integer bounds) gives the same code and keeps the
-// value in range of round_half_even and of an int conversion. Branch-free, so loops over it
-// vectorise.
-inline float centred_code(float x, float scale, CentredRange r) {
-  float t = x / scale;
-  t = t >= r.lo ? t : r.lo;
-  t = t <= r.hi ? t : r.hi;
-  return round_half_even(t);
-}
-
-// clamp(round_half_even(x / scale) + zero_point, qmin, qmax); NaN maps to qmin.
-inline int32_t quantize_code(float x, const QuantGrid& g) {
-  return static_cast<int32_t>(centred_code(x, g.scale, CentredRange(g))) + g.zero_point;
-}
+// The contract's grid and code arithmetic, used unqualified by the CPU kernels.
+using kernels::centred_code;
+using kernels::CentredRange;
+using kernels::fits_s8;
+using kernels::fits_u8;
+using kernels::grid_of;
+using kernels::QuantGrid;
+using kernels::quantize_code;
+using kernels::round_half_even;
 
 // x[i] <- (code(x[i]) - zero_point) * scale, for i < n.
 void fake_quantize(const QuantGrid& g, float* x, int64_t n);
-
-// The grid of one tensor, or of index `index` along the axis of per-axis params.
-QuantGrid grid_of(const fb::QuantParamsT& q, size_t index = 0);
 
 // Fake quantization of a whole activation tensor by its QuantParams (per tensor, or per index
 // along q.axis). Errors (kInvalidFile) name `what` when the params do not fit the tensor.

@@ -4,7 +4,8 @@
 
 namespace qtx::ops {
 
-Tensor add(const OpContext& ctx, const Tensor& a, const Tensor& b, const cpu::QuantGrid* output) {
+Tensor add(const OpContext& ctx, const Tensor& a, const Tensor& b,
+           const kernels::QuantGrid* output) {
   expect_float(ctx, "a", a, kAnyRank);
   expect_float(ctx, "b", b, a.rank());
   expect_shape(ctx, "b", b, a.shape());

@@ -42,8 +42,8 @@ Dims check_inputs(const OpContext& ctx, const fb::AttentionAttrsT& attrs,
   return {b, s, in.mask.dim(1), attrs.num_heads, h / attrs.num_heads};
 }
 
-cpu::GateWeights check_gate(const OpContext& ctx, fb::GateKind kind, const AttentionInputs& in,
-                            const Dims& d) {
+kernels::GateWeights check_gate(const OpContext& ctx, fb::GateKind kind, const AttentionInputs& in,
+                                const Dims& d) {
   const size_t count = kind == fb::GateKind::Linear ? 2 : 4;
   if (!in.gate_input || in.gate.size() != count) {
     fail(ctx, ErrorCode::kInvalidFile, "gated attention needs the gate input and its weights");
@@ -53,7 +53,7 @@ cpu::GateWeights check_gate(const OpContext& ctx, fb::GateKind kind, const Atten
   }
   expect_float(ctx, "gate input", *in.gate_input, 3);
   expect_shape(ctx, "gate input", *in.gate_input, in.q.shape());
-  cpu::GateWeights g;
+  kernels::GateWeights g;
   if (kind == fb::GateKind::Linear) {
     expect_float(ctx, "gate weight", *in.gate[0], 2);
     expect_shape(ctx, "gate weight", *in.gate[0], {d.heads, d.dh});
@@ -95,31 +95,31 @@ void append(const Tensor& src, const Dims& d, int64_t past, Tensor& cache) {
   }
 }
 
-cpu::KvView fresh_view(const Tensor& t, const Dims& d) {
+kernels::KvView fresh_view(const Tensor& t, const Dims& d) {
   return {t.data<float>(), d.seq * d.heads * d.dh, d.dh, d.heads * d.dh};
 }
 
-cpu::KvView cached_view(const Tensor& t) {
+kernels::KvView cached_view(const Tensor& t) {
   const int64_t cap = t.dim(2), dh = t.dim(3);
   return {t.data<float>(), t.dim(1) * cap * dh, cap * dh, dh};
 }
 
 // A per-tensor grid, or kUnsupported naming `what`.
-std::optional<cpu::QuantGrid> grid(const OpContext& ctx, const char* what,
-                                   const fb::QuantParamsT* params) {
+std::optional<kernels::QuantGrid> grid(const OpContext& ctx, const char* what,
+                                       const fb::QuantParamsT* params) {
   if (!params) return std::nullopt;
   if (params->axis != -1 || params->scales.size() != 1) {
     fail(ctx, ErrorCode::kUnsupported, std::string(what) + " quantization must be per tensor");
   }
-  return cpu::grid_of(*params);
+  return kernels::grid_of(*params);
 }
 
 // The grids the integer kernel needs, and which of them exist.
 struct Grids {
-  std::optional<cpu::QuantGrid> q, k, v, scores, probs;
+  std::optional<kernels::QuantGrid> q, k, v, scores, probs;
 
   cpu::AttentionGrids pointers() const {
-    auto at = [](const std::optional<cpu::QuantGrid>& g) { return g ? &*g : nullptr; };
+    auto at = [](const std::optional<kernels::QuantGrid>& g) { return g ? &*g : nullptr; };
     return {at(q), at(k), at(v), at(scores), at(probs)};
   }
   bool any() const { return q || k || v || scores || probs; }
@@ -144,10 +144,10 @@ Grids grids_of(const OpContext& ctx, const fb::AttentionAttrsT& attrs, const Att
 }
 
 // Runs the integer/observed kernel, handing the internal values to the observer.
-void attend_explicit(const float* q, cpu::KvView keys, cpu::KvView values, const Tensor& mask,
-                     const cpu::AttentionShape& shape, const cpu::AttentionRule& rule,
-                     const Grids& grids, const AttentionObserver* observer, int threads,
-                     float* out) {
+void attend_explicit(const float* q, kernels::KvView keys, kernels::KvView values,
+                     const Tensor& mask, const kernels::AttentionShape& shape,
+                     const kernels::AttentionRule& rule, const Grids& grids,
+                     const AttentionObserver* observer, int threads, float* out) {
   Tensor scores, probs;
   cpu::AttentionDumps dumps;
   if (observer) {
@@ -186,13 +186,15 @@ Tensor attention(const OpContext& ctx, const fb::AttentionAttrsT& attrs, const A
     fail(ctx, ErrorCode::kInvalidFile, "unknown gate kind");
   }
   const bool gated = attrs.gate != fb::GateKind::None;
-  const cpu::GateWeights gate = gated ? check_gate(ctx, attrs.gate, in, d) : cpu::GateWeights{};
-  const cpu::AttentionShape shape{d.batch, d.seq, d.total, d.heads, d.dh};
-  const cpu::AttentionRule rule{attrs.scale, attrs.causal,
-                                attrs.softmax == fb::SoftmaxKind::Clipped, attrs.gamma, attrs.zeta};
+  const kernels::GateWeights gate =
+      gated ? check_gate(ctx, attrs.gate, in, d) : kernels::GateWeights{};
+  const kernels::AttentionShape shape{d.batch, d.seq, d.total, d.heads, d.dh};
+  const kernels::AttentionRule rule{attrs.scale, attrs.causal,
+                                    attrs.softmax == fb::SoftmaxKind::Clipped, attrs.gamma,
+                                    attrs.zeta};
   const Grids grids = grids_of(ctx, attrs, quant, d);
   Tensor out(DType::F32, in.q.shape());
-  auto attend = [&](cpu::KvView keys, cpu::KvView values) {
+  auto attend = [&](kernels::KvView keys, kernels::KvView values) {
     if (grids.any() || observer) {
       attend_explicit(in.q.data<float>(), keys, values, in.mask, shape, rule, grids, observer,
                       ctx.threads, out.data<float>());

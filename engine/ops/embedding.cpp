@@ -40,10 +40,10 @@ void check_positions(const OpContext& ctx, const std::vector<int64_t>& positions
 }
 
 // A float or int8 table of `hidden` columns; 0 for the word table, whose columns define hidden.
-cpu::EmbeddingTable table_of(const OpContext& ctx, const std::string& what, const Tensor& table,
-                             const fb::QuantParamsT* quant, int64_t hidden) {
+kernels::EmbeddingTable table_of(const OpContext& ctx, const std::string& what, const Tensor& table,
+                                 const fb::QuantParamsT* quant, int64_t hidden) {
   const std::string name = what + " table";
-  cpu::EmbeddingTable out;
+  kernels::EmbeddingTable out;
   if (table.dtype() == DType::I8) {
     // The loader holds int8 tables to symmetric scales, so an asymmetric one is a broken file.
     out.int8 =
@@ -73,7 +73,7 @@ Tensor embedding(const OpContext& ctx, const fb::EmbeddingAttrsT& attrs,
              std::to_string(b) + ", past + " + std::to_string(s) + "]");
   }
   expect_ids(ctx, "attention_mask", in.mask, in.mask.shape());
-  cpu::EmbeddingTables tables;
+  kernels::EmbeddingTables tables;
   tables.word = table_of(ctx, "word", in.word, in.word_quant, 0);
   const int64_t h = in.word.dim(1);
   tables.hidden = h;

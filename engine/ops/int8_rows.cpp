@@ -2,8 +2,9 @@
 
 namespace qtx::ops {
 
-cpu::Int8Weight int8_rows(const OpContext& ctx, const std::string& what, const char* shape,
-                          const Tensor& t, const fb::QuantParamsT* params, ErrorCode asymmetric) {
+kernels::Int8Weight int8_rows(const OpContext& ctx, const std::string& what, const char* shape,
+                              const Tensor& t, const fb::QuantParamsT* params,
+                              ErrorCode asymmetric) {
   if (t.rank() != 2 || t.dim(0) < 1 || t.dim(1) < 1) {
     fail(ctx, ErrorCode::kInvalidFile,
          what + " has shape " + shape_string(t.shape()) + ", expected " + shape);

@@ -5,7 +5,7 @@
 namespace qtx::ops {
 
 Tensor layer_norm(const OpContext& ctx, const fb::LayerNormAttrsT& attrs, const Tensor& x,
-                  const Tensor& gamma, const Tensor& beta, const cpu::QuantGrid* output) {
+                  const Tensor& gamma, const Tensor& beta, const kernels::QuantGrid* output) {
   expect_float(ctx, "input", x, kAnyRank);
   const int64_t h = x.dim(-1);
   expect_float(ctx, "gamma", gamma, 1);

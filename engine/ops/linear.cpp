@@ -53,7 +53,7 @@ Tensor float_linear(const OpContext& ctx, const fb::LinearAttrsT& attrs, const T
 // F32 [n, C] weights.
 cpu::FixedOutliers fixed_outliers(const OpContext& ctx, const fb::LinearAttrsT& attrs,
                                   const LinearOutliers& outliers, LinearMode mode,
-                                  const cpu::Int8Weight& w) {
+                                  const kernels::Int8Weight& w) {
   cpu::FixedOutliers fixed;
   fixed.ratio = attrs.outlier_ratio;
   const bool any = outliers.columns || outliers.weight || attrs.outlier_ratio > 0.0f;
@@ -83,28 +83,28 @@ cpu::FixedOutliers fixed_outliers(const OpContext& ctx, const fb::LinearAttrsT& 
 }
 
 Tensor int8_linear(const OpContext& ctx, const fb::LinearAttrsT& attrs, const Tensor& x,
-                   const cpu::Int8Weight& w, const Tensor* bias, const LinearQuant& quant,
+                   const kernels::Int8Weight& w, const Tensor* bias, const LinearQuant& quant,
                    LinearMode mode, const cpu::Int8Gemm* prepared,
                    const cpu::FixedOutliers& outliers) {
   if (w.k > kMaxInt8Depth) {
     fail(ctx, ErrorCode::kUnsupported,
          "int8 input depth " + std::to_string(w.k) + " exceeds " + std::to_string(kMaxInt8Depth));
   }
-  cpu::QuantGrid out_grid;
+  kernels::QuantGrid out_grid;
   if (quant.output) {
     if (quant.output->axis != -1) {
       fail(ctx, ErrorCode::kUnsupported, "output quantization of an int8 Linear is per axis");
     }
-    out_grid = cpu::grid_of(*quant.output);
+    out_grid = kernels::grid_of(*quant.output);
   }
-  const cpu::QuantGrid* output = quant.output ? &out_grid : nullptr;
+  const kernels::QuantGrid* output = quant.output ? &out_grid : nullptr;
   const int64_t m = x.numel() / w.k;
   const int threads = ctx.reference ? 1 : ctx.threads;
   const cpu::OutlierRows rows = mode == LinearMode::kDynamic
                                     ? cpu::OutlierRows(x.data<float>(), m, w, outliers, threads)
                                     : cpu::OutlierRows();
   const cpu::OutlierRows* float_columns = rows.empty() ? nullptr : &rows;
-  const cpu::ActivationCodes codes =
+  const kernels::ActivationCodes codes =
       mode == LinearMode::kStatic
           ? cpu::quantize_static(x.data<float>(), m, w.k, static_input_grid(ctx, *quant.input),
                                  ctx.threads)
@@ -137,17 +137,17 @@ void check_linear_weights(const OpContext& ctx, const Tensor& weight, const Tens
   check_bias(ctx, weight, bias);
 }
 
-cpu::Int8Weight int8_weight(const OpContext& ctx, const Tensor& weight,
-                            const fb::QuantParamsT* params) {
+kernels::Int8Weight int8_weight(const OpContext& ctx, const Tensor& weight,
+                                const fb::QuantParamsT* params) {
   return int8_rows(ctx, "int8 weight", "[N, K]", weight, params, ErrorCode::kUnsupported);
 }
 
-cpu::QuantGrid static_input_grid(const OpContext& ctx, const fb::QuantParamsT& params) {
+kernels::QuantGrid static_input_grid(const OpContext& ctx, const fb::QuantParamsT& params) {
   if (params.axis != -1 || params.scales.size() != 1) {
     fail(ctx, ErrorCode::kUnsupported, "static int8 input quantization must be per tensor");
   }
-  const cpu::QuantGrid g = cpu::grid_of(params);
-  if (!cpu::fits_s8(g) && !cpu::fits_u8(g)) {
+  const kernels::QuantGrid g = kernels::grid_of(params);
+  if (!kernels::fits_s8(g) && !kernels::fits_u8(g)) {
     fail(ctx, ErrorCode::kUnsupported,
          "input codes [" + std::to_string(g.qmin) + ", " + std::to_string(g.qmax) +
              "] fit neither s8 nor u8");
@@ -159,7 +159,7 @@ Tensor linear(const OpContext& ctx, const fb::LinearAttrsT& attrs, const Tensor&
               const Tensor& weight, const Tensor* bias, const LinearQuant& quant,
               const PreparedLinear& prepared, const LinearOutliers& outliers) {
   const LinearMode mode = linear_mode(attrs, weight, quant);
-  cpu::Int8Weight w;
+  kernels::Int8Weight w;
   if (mode == LinearMode::kFloat) {
     check_linear_weights(ctx, weight, bias);
   } else {

@@ -6,6 +6,8 @@
 
 #include "engine/cpu/dnnl_linear.h"
 #include "engine/cpu/int8_gemm.h"
+#include "engine/kernels/int8_operands.h"
+#include "engine/kernels/quant_grid.h"
 #include "engine/ops/op_context.h"
 
 namespace qtx::ops {
@@ -33,11 +35,11 @@ void check_linear_weights(const OpContext& ctx, const Tensor& weight, const Tens
 
 // The I8 weight with its scales, checked: [N, K] I8, per-tensor or per-channel (axis 0)
 // symmetric scales.
-cpu::Int8Weight int8_weight(const OpContext& ctx, const Tensor& weight,
-                            const fb::QuantParamsT* params);
+kernels::Int8Weight int8_weight(const OpContext& ctx, const Tensor& weight,
+                                const fb::QuantParamsT* params);
 
 // The static grid of an I8 Linear's input: per tensor, codes fitting s8 or u8.
-cpu::QuantGrid static_input_grid(const OpContext& ctx, const fb::QuantParamsT& params);
+kernels::QuantGrid static_input_grid(const OpContext& ctx, const fb::QuantParamsT& params);
 
 // The optional inputs 3 and 4 of a dynamic Linear (qtx.fbs, LinearAttrs); nullptr: none.
 struct LinearOutliers {

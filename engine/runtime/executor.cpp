@@ -146,16 +146,16 @@ struct Executor::Prepared {
           dnnl, weight.data<float>(), bias_data, weight.dim(0), weight.dim(1), attrs.activation);
       return;
     }
-    const cpu::Int8Weight w = ops::int8_weight(ctx, weight, quant.weight);
+    const kernels::Int8Weight w = ops::int8_weight(ctx, weight, quant.weight);
     if (mode == ops::LinearMode::kWeightOnly) {
       plan.dequantized_weight = cpu::dequantize_weight(w);
       plan.linear = std::make_unique<cpu::DnnlLinear>(dnnl, plan.dequantized_weight.data(),
                                                       bias_data, w.n, w.k, attrs.activation);
       return;
     }
-    const cpu::QuantGrid input_grid = mode == ops::LinearMode::kStatic
-                                          ? ops::static_input_grid(ctx, *quant.input)
-                                          : cpu::QuantGrid{};
+    const kernels::QuantGrid input_grid = mode == ops::LinearMode::kStatic
+                                              ? ops::static_input_grid(ctx, *quant.input)
+                                              : kernels::QuantGrid{};
     const cpu::Int8LinearSpec spec{mode == ops::LinearMode::kStatic ? &input_grid : nullptr,
                                    bias_data, attrs.activation};
     plan.int8_linear =

@@ -89,11 +89,11 @@ Tensor run_op(const ops::OpContext& ctx, const NodePlan& plan,
   const fb::OpUnion& op = plan.node->op;
   // LayerNorm and Add take the grid (fuses_output_quant checked it is one per-tensor grid); a
   // Linear takes the params themselves.
-  std::optional<cpu::QuantGrid> output_grid;
+  std::optional<kernels::QuantGrid> output_grid;
   if (fuse_output_quant && op.type != fb::Op::LinearAttrs) {
-    output_grid = cpu::grid_of(*plan.output_quant);
+    output_grid = kernels::grid_of(*plan.output_quant);
   }
-  const cpu::QuantGrid* output = output_grid ? &*output_grid : nullptr;
+  const kernels::QuantGrid* output = output_grid ? &*output_grid : nullptr;
   switch (op.type) {
     case fb::Op::EmbeddingAttrs: {
       using Slot = ops::EmbeddingSlots;

@@ -13,7 +13,7 @@
 namespace qtx {
 namespace {
 
-using cpu::QuantGrid;
+using kernels::QuantGrid;
 
 TEST(FakeQuant, RoundsHalfToEvenLikeNearbyint) {
   const float ties[] = {0.5f, 1.5f, 2.5f, -0.5f, -1.5f, -2.5f, 127.5f, -128.5f};

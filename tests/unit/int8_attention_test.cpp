@@ -25,7 +25,7 @@
 namespace qtx {
 namespace {
 
-using cpu::QuantGrid;
+using kernels::QuantGrid;
 using testing::random_tensor;
 
 // Asymmetric grids on every operand; "wide" ones reach |code - zero_point| = 383, so that
@@ -122,7 +122,7 @@ Inputs inputs_of(const Case& c, uint32_t seed) {
           operand(c.batch * total * h, seed + 2, c.grids.v, c.extreme), mask_of(c)};
 }
 
-cpu::AttentionRule rule_of(const Case& c) {
+kernels::AttentionRule rule_of(const Case& c) {
   return {1.0f / std::sqrt(static_cast<float>(c.dh)), c.causal, c.clipped, -0.03f, 1.002f};
 }
 
@@ -217,7 +217,7 @@ class Naive {
 
   const Case& c_;
   const Inputs& in_;
-  cpu::AttentionRule rule_;
+  kernels::AttentionRule rule_;
 };
 
 // The kernel; keys and values through the KV cache's layout (capacity T + 3) when there is a
@@ -231,7 +231,7 @@ Result run_kernel(const Case& c, const Inputs& in, int threads, bool dump,
     r.probs = r.scores;
   }
   std::vector<float> k = in.k, v = in.v;
-  cpu::KvView keys{k.data(), total * h, c.dh, h}, values{v.data(), total * h, c.dh, h};
+  kernels::KvView keys{k.data(), total * h, c.dh, h}, values{v.data(), total * h, c.dh, h};
   if (c.past > 0) {
     const int64_t cap = total + 3;
     k.assign(static_cast<size_t>(c.batch * c.heads * cap * c.dh), NAN);
@@ -250,7 +250,7 @@ Result run_kernel(const Case& c, const Inputs& in, int threads, bool dump,
     keys = {k.data(), c.heads * cap * c.dh, cap * c.dh, c.dh};
     values = {v.data(), c.heads * cap * c.dh, cap * c.dh, c.dh};
   }
-  const cpu::AttentionShape shape{c.batch, c.seq, total, c.heads, c.dh};
+  const kernels::AttentionShape shape{c.batch, c.seq, total, c.heads, c.dh};
   const cpu::AttentionDumps dumps{dump ? r.scores.data() : nullptr,
                                   dump ? r.probs.data() : nullptr};
   cpu::attention_int8(in.q.data(), keys, values, in.mask.data(), shape, rule_of(c),
@@ -367,7 +367,7 @@ TEST(Int8AttentionKernel, MaskedSoftmaxIsTheSoftmaxOfVisibleKeys) {
   std::mt19937 rng(5);
   std::normal_distribution<float> dist(0.0f, 3.0f);
   for (bool clipped : {false, true}) {
-    const cpu::AttentionRule rule{1.0f, false, clipped, -0.03f, 1.002f};
+    const kernels::AttentionRule rule{1.0f, false, clipped, -0.03f, 1.002f};
     for (int64_t n : {1, 7, 8, 9, 100}) {
       std::vector<float> s(static_cast<size_t>(n)), visible(s.size()), hidden(s.size());
       for (int64_t t = 0; t < n; ++t) {
@@ -396,7 +396,7 @@ TEST(Int8AttentionKernel, MaskedSoftmaxIsTheSoftmaxOfVisibleKeys) {
       }
     }
   }
-  const cpu::AttentionRule rule{1.0f, false, false, 0.0f, 1.0f};
+  const kernels::AttentionRule rule{1.0f, false, false, 0.0f, 1.0f};
   std::vector<float> s = {1.0f, 2.0f}, visible = {0.0f, 0.0f}, hidden = {-INFINITY, -INFINITY};
   EXPECT_FALSE(cpu::masked_softmax(rule, visible.data(), hidden.data(), 2, s.data()));
 }

@@ -80,11 +80,11 @@ std::vector<int8_t> random_codes(int64_t count, uint32_t seed) {
 }
 
 // Codes in `range` with unit scales and random zero points in it.
-cpu::ActivationCodes random_activations(int64_t m, int64_t k, bool is_signed, CodeRange range,
-                                        uint32_t seed) {
+kernels::ActivationCodes random_activations(int64_t m, int64_t k, bool is_signed, CodeRange range,
+                                            uint32_t seed) {
   std::mt19937 rng(seed);
   std::uniform_int_distribution<int> code(range.lo, range.hi);
-  cpu::ActivationCodes x(m, k, is_signed);
+  kernels::ActivationCodes x(m, k, is_signed);
   for (int64_t i = 0; i < m * k; ++i) x.bytes[static_cast<size_t>(i)] = uint8_t(code(rng));
   for (int64_t r = 0; r < m; ++r) {
     x.scales[static_cast<size_t>(r)] = 1.0f;
@@ -93,8 +93,8 @@ cpu::ActivationCodes random_activations(int64_t m, int64_t k, bool is_signed, Co
   return x;
 }
 
-std::vector<float> run(const cpu::Int8Gemm& gemm, const cpu::ActivationCodes& x, int64_t n,
-                       const cpu::QuantGrid* output = nullptr) {
+std::vector<float> run(const cpu::Int8Gemm& gemm, const kernels::ActivationCodes& x, int64_t n,
+                       const kernels::QuantGrid* output = nullptr) {
   std::vector<float> y(static_cast<size_t>(x.m * n));
   gemm.run(x, output, 0, y.data());
   return y;
@@ -115,7 +115,7 @@ TEST(Int8Gemm, S32AccumulatorsEqualReferenceBitForBit) {
   for (const Case& c : kCases) {
     const std::vector<int8_t> codes = random_codes(c.n * c.k, seed++);
     const float scale = 1.0f;
-    const cpu::Int8Weight w{codes.data(), c.n, c.k, &scale, false};
+    const kernels::Int8Weight w{codes.data(), c.n, c.k, &scale, false};
     for (bool is_signed : {false, true}) {
       for (cpu::Int8Kernel kernel : s32_kernels(is_signed)) {
         SCOPED_TRACE(::testing::Message()
@@ -123,13 +123,13 @@ TEST(Int8Gemm, S32AccumulatorsEqualReferenceBitForBit) {
                      << (is_signed ? " s8" : " u8"));
         const CodeRange range = exact_range(kernel, is_signed);
         // Static s8 inputs share one grid; dynamic u8 ones have a zero point per row.
-        cpu::QuantGrid grid{1.0f, 0, -128, 127};
+        kernels::QuantGrid grid{1.0f, 0, -128, 127};
         const cpu::Int8Gemm gemm(engine(), w, {is_signed ? &grid : nullptr, nullptr}, kernel,
                                  "test");
         ASSERT_FALSE(gemm.fused());
         // Twice, at two row counts: oneDNN primitives are cached per row count.
         for (int64_t m : {c.m, c.m + 3}) {
-          cpu::ActivationCodes x = random_activations(m, c.k, is_signed, range, seed++);
+          kernels::ActivationCodes x = random_activations(m, c.k, is_signed, range, seed++);
           if (is_signed) std::fill(x.zero_points.begin(), x.zero_points.end(), 0);
           std::vector<int32_t> acc(static_cast<size_t>(m * c.n));
           cpu::int8_accumulate_reference(x, w, acc.data());
@@ -147,8 +147,8 @@ TEST(Int8Gemm, ExactWhereVpmaddubswPairsSaturate) {
   const int64_t m = 4, n = 32, k = 64;
   const std::vector<int8_t> codes(static_cast<size_t>(n * k), 127);
   const float scale = 1.0f;
-  const cpu::Int8Weight w{codes.data(), n, k, &scale, false};
-  cpu::ActivationCodes x(m, k, false);
+  const kernels::Int8Weight w{codes.data(), n, k, &scale, false};
+  kernels::ActivationCodes x(m, k, false);
   std::memset(x.bytes.get(), 255, static_cast<size_t>(m * k));
   std::fill(x.scales.begin(), x.scales.end(), 1.0f);
   const float want = 255.0f * 127.0f * k;
@@ -194,9 +194,9 @@ TEST(Int8Gemm, FusedPathFoldsTheZeroPointIntoTheBias) {
   const std::vector<int8_t> codes = {1, 2, 3, 4, -5, 5, 7, -1};
   const std::vector<float> sw = {0.25f, 2.0f};
   const std::vector<float> bias = {1.0f, -3.0f};
-  const cpu::Int8Weight w{codes.data(), 2, 4, sw.data(), true};
-  const cpu::QuantGrid grid{0.5f, 100, 0, 127};
-  cpu::ActivationCodes x(1, 4, false);
+  const kernels::Int8Weight w{codes.data(), 2, 4, sw.data(), true};
+  const kernels::QuantGrid grid{0.5f, 100, 0, 127};
+  kernels::ActivationCodes x(1, 4, false);
   const uint8_t xq[] = {110, 90, 100, 127};
   std::memcpy(x.bytes.get(), xq, 4);
   x.scales = {0.5f};
@@ -214,12 +214,12 @@ TEST(Int8Gemm, FusedPathFoldsTheZeroPointIntoTheBias) {
 // y = act(sum_k (xq - zx) * wq * sx * sw[n] + b[n]).
 std::vector<double> contract_linear(const Tensor& x, const std::vector<int8_t>& wq,
                                     const std::vector<float>& sw, const Tensor& b,
-                                    const cpu::QuantGrid* grid, int64_t n) {
+                                    const kernels::QuantGrid* grid, int64_t n) {
   const int64_t k = x.dim(-1), m = x.numel() / k;
   std::vector<double> y;
   for (int64_t r = 0; r < m; ++r) {
     const float* row = x.data<float>() + r * k;
-    const cpu::QuantGrid g = grid ? *grid : cpu::dynamic_row_grid(row, k);
+    const kernels::QuantGrid g = grid ? *grid : cpu::dynamic_row_grid(row, k);
     for (int64_t c = 0; c < n; ++c) {
       double acc = 0;
       for (int64_t i = 0; i < k; ++i) {
@@ -248,7 +248,7 @@ struct TestWeight {
   }
 };
 
-fb::QuantParamsT params_of(const cpu::QuantGrid& g) {
+fb::QuantParamsT params_of(const kernels::QuantGrid& g) {
   fb::QuantParamsT q;
   q.scales = {g.scale};
   q.zero_points = {g.zero_point};
@@ -260,7 +260,7 @@ fb::QuantParamsT params_of(const cpu::QuantGrid& g) {
 struct Mode {
   const char* name;
   bool is_static;
-  cpu::QuantGrid grid;
+  kernels::QuantGrid grid;
 };
 
 TEST(Int8Linear, OpMatchesContractOnBothBackends) {
@@ -288,7 +288,7 @@ TEST(Int8Linear, OpMatchesContractOnBothBackends) {
                               contract_linear(x, w.codes, w.params.scales, b,
                                               mode.is_static ? &mode.grid : nullptr, c.n),
                               1e-5);
-        const cpu::Int8Weight iw = ops::int8_weight({name, false}, w.tensor, &w.params);
+        const kernels::Int8Weight iw = ops::int8_weight({name, false}, w.tensor, &w.params);
         const cpu::Int8LinearSpec spec{mode.is_static ? &mode.grid : nullptr, b.data<float>(),
                                        attrs.activation};
         for (cpu::Int8Kernel kernel : {cpu::Int8Kernel::kAuto, cpu::Int8Kernel::kReference}) {
@@ -311,25 +311,26 @@ TEST(Int8Linear, OpMatchesContractOnBothBackends) {
 // The s32 paths' epilogue (zero-point correction, scales, bias, each activation, output fake
 // quantization) is the reference's, bit for bit, on every kernel.
 TEST(Int8Linear, S32PathsEqualReferenceBitForBit) {
-  const cpu::QuantGrid output{0.01f, 128, 0, 255};
+  const kernels::QuantGrid output{0.01f, 128, 0, 255};
   uint32_t seed = 300;
   for (const Case& c : {Case{5, 37, 61}, Case{130, 64, 96}}) {
     for (bool per_channel : {true, false}) {
       const TestWeight w(c.n, c.k, per_channel, seed++);
-      const cpu::Int8Weight iw = ops::int8_weight({"fc", false}, w.tensor, &w.params);
+      const kernels::Int8Weight iw = ops::int8_weight({"fc", false}, w.tensor, &w.params);
       const Tensor b = random_tensor({c.n}, seed++, 0.1f);
       for (fb::Activation act : kActivations) {
-        for (const cpu::QuantGrid* out : {&output, static_cast<const cpu::QuantGrid*>(nullptr)}) {
+        for (const kernels::QuantGrid* out :
+             {&output, static_cast<const kernels::QuantGrid*>(nullptr)}) {
           for (bool is_signed : {false, true}) {
-            const cpu::QuantGrid grid{0.02f, is_signed ? 3 : 100, is_signed ? -128 : 0,
-                                      is_signed ? 127 : 255};
+            const kernels::QuantGrid grid{0.02f, is_signed ? 3 : 100, is_signed ? -128 : 0,
+                                          is_signed ? 127 : 255};
             const cpu::Int8LinearSpec spec{is_signed ? &grid : nullptr, b.data<float>(), act};
             for (cpu::Int8Kernel kernel : s32_kernels(is_signed)) {
               SCOPED_TRACE(::testing::Message()
                            << c.m << "x" << c.n << "x" << c.k << " " << per_channel << " act "
                            << int(act) << " out " << (out != nullptr) << " signed " << is_signed
                            << " " << cpu::int8_kernel_name(kernel));
-              cpu::ActivationCodes x =
+              kernels::ActivationCodes x =
                   random_activations(c.m, c.k, is_signed, exact_range(kernel, is_signed), seed++);
               for (int64_t r = 0; r < c.m; ++r) {
                 x.scales[size_t(r)] = is_signed ? grid.scale : 0.01f * float(r % 7 + 1);
@@ -350,7 +351,7 @@ TEST(Int8Linear, S32PathsEqualReferenceBitForBit) {
 
 // Per element, the size of the terms the fused path rounds: s * (|raw| + |zx * rowsum|) + |b|,
 // with raw = sum_k xq * wq over x's codes on `grid`.
-std::vector<double> fused_magnitudes(const Tensor& x, const cpu::QuantGrid& grid,
+std::vector<double> fused_magnitudes(const Tensor& x, const kernels::QuantGrid& grid,
                                      const TestWeight& w, const Tensor* b) {
   const int64_t k = x.dim(-1), m = x.numel() / k, n = w.tensor.dim(0);
   std::vector<double> mags;
@@ -380,20 +381,20 @@ std::vector<double> fused_magnitudes(const Tensor& x, const cpu::QuantGrid& grid
 //   lies that close to a rounding boundary (rarely: at most 1% of the elements here).
 TEST(Int8Linear, FusedPathIsWithinRoundingOfReference) {
   const Case cases[] = {{1, 64, 96}, {7, 13, 5}, {600, 33, 70}, {3, 50, 129}, {17, 31, 767}};
-  const cpu::QuantGrid output{0.01f, 128, 0, 255};
+  const kernels::QuantGrid output{0.01f, 128, 0, 255};
   const fb::QuantParamsT output_params = params_of(output);
   uint32_t seed = 500;
   int64_t off_by_one = 0, quantized = 0;
   for (const Case& c : cases) {
     for (bool is_signed : {false, true}) {
       const CodeRange range = exact_range(cpu::Int8Kernel::kOneDnn, is_signed);
-      const cpu::QuantGrid grid{0.02f, (range.lo + range.hi) / 2 + 7, range.lo, range.hi};
+      const kernels::QuantGrid grid{0.02f, (range.lo + range.hi) / 2 + 7, range.lo, range.hi};
       const fb::QuantParamsT xq = params_of(grid);
       Tensor x = random_tensor({c.m, c.k}, seed++, 1.0f);
       cpu::fake_quantize(grid, x.data<float>(), x.numel());
       for (bool per_channel : {true, false}) {
         const TestWeight w(c.n, c.k, per_channel, seed++);
-        const cpu::Int8Weight iw = ops::int8_weight({"fc", false}, w.tensor, &w.params);
+        const kernels::Int8Weight iw = ops::int8_weight({"fc", false}, w.tensor, &w.params);
         const Tensor bias = random_tensor({c.n}, seed++, 0.3f);
         for (const Tensor* b : {&bias, static_cast<const Tensor*>(nullptr)}) {
           const std::vector<double> mags = fused_magnitudes(x, grid, w, b);
@@ -435,23 +436,24 @@ TEST(Int8Linear, FusedPathIsWithinRoundingOfReference) {
 TEST(Int8Linear, FusedRowsBarelyDependOnRowCount) {
   const int64_t m = 600, n = 70, k = 96;
   int64_t differing = 0, compared = 0;
-  const cpu::QuantGrid output{0.01f, 128, 0, 255};
+  const kernels::QuantGrid output{0.01f, 128, 0, 255};
   for (bool is_signed : {false, true}) {
     const CodeRange range = exact_range(cpu::Int8Kernel::kOneDnn, is_signed);
-    const cpu::QuantGrid grid{0.02f, range.lo + 30, range.lo, range.hi};
+    const kernels::QuantGrid grid{0.02f, range.lo + 30, range.lo, range.hi};
     const TestWeight w(n, k, true, 7);
-    const cpu::Int8Weight iw = ops::int8_weight({"fc", false}, w.tensor, &w.params);
+    const kernels::Int8Weight iw = ops::int8_weight({"fc", false}, w.tensor, &w.params);
     const Tensor b = random_tensor({n}, 8, 0.3f);
     const cpu::Int8Gemm gemm(engine(), iw, {&grid, b.data<float>(), fb::Activation::Gelu},
                              cpu::Int8Kernel::kOneDnn, "fc");
-    for (const cpu::QuantGrid* out : {&output, static_cast<const cpu::QuantGrid*>(nullptr)}) {
-      cpu::ActivationCodes x = random_activations(m, k, is_signed, range, 9);
+    for (const kernels::QuantGrid* out :
+         {&output, static_cast<const kernels::QuantGrid*>(nullptr)}) {
+      kernels::ActivationCodes x = random_activations(m, k, is_signed, range, 9);
       std::fill(x.scales.begin(), x.scales.end(), grid.scale);
       std::fill(x.zero_points.begin(), x.zero_points.end(), grid.zero_point);
       const std::vector<float> batched = run(gemm, x, n, out);
       for (int64_t rows : {int64_t{1}, int64_t{2}, int64_t{7}, int64_t{64}}) {
         for (int64_t r0 = 0; r0 + rows <= m; r0 += 97) {
-          cpu::ActivationCodes part(rows, k, is_signed);
+          kernels::ActivationCodes part(rows, k, is_signed);
           std::memcpy(part.bytes.get(), x.bytes.get() + r0 * k, size_t(rows * k));
           part.scales.assign(size_t(rows), grid.scale);
           part.zero_points.assign(size_t(rows), grid.zero_point);
@@ -496,7 +498,7 @@ TEST(Int8Linear, DynamicRowGridFindsTheExtremesAnywhere) {
         lo = std::min(lo, v);
         hi = std::max(hi, v);
       }
-      const cpu::QuantGrid g = cpu::dynamic_row_grid(row.data(), n);
+      const kernels::QuantGrid g = cpu::dynamic_row_grid(row.data(), n);
       const float scale = hi > lo ? (hi - lo) / 255.0f : 1.0f;  // a row of NaN: a harmless grid
       ASSERT_EQ(g.scale, scale) << n << " " << at;
       ASSERT_EQ(g.zero_point, static_cast<int32_t>(std::nearbyint(-lo / g.scale)))
@@ -520,7 +522,7 @@ TEST(Int8Linear, WeightOnlyAndFusedOutputQuantization) {
   out.qmax = 255;
   const std::string name = "attention.q";
   const Tensor y = ops::linear({name, true}, {}, x, w, nullptr, {nullptr, &wp, &out}, {});
-  const cpu::QuantGrid grid{0.0625f, 128, 0, 255};
+  const kernels::QuantGrid grid{0.0625f, 128, 0, 255};
   for (int64_t r = 0; r < 5; ++r) {
     for (int64_t c = 0; c < 6; ++c) {
       double acc = 0;
@@ -559,7 +561,7 @@ TEST(Int8Linear, RefusesBrokenWeights) {
   expect_error(&wp, ErrorCode::kUnsupported, "asymmetric weights");
   wp.zero_points.clear();
   w.data<int8_t>()[5] = -128;
-  const cpu::Int8Weight iw = ops::int8_weight({name, false}, w, &wp);
+  const kernels::Int8Weight iw = ops::int8_weight({name, false}, w, &wp);
   try {
     cpu::Int8Gemm(engine(), iw, {}, cpu::Int8Kernel::kAuto, name);
     FAIL() << "accepted a -128 weight code";

@@ -133,7 +133,7 @@ TEST(Activation, HandComputedValues) {
 
 // The value an output quantizer must leave: round half to even of v / scale, clamped to the
 // grid's codes around its zero point, times scale (std::nearbyint rounds half to even).
-float on_grid(float v, const cpu::QuantGrid& g) {
+float on_grid(float v, const kernels::QuantGrid& g) {
   const float lo = static_cast<float>(g.qmin - g.zero_point);
   const float hi = static_cast<float>(g.qmax - g.zero_point);
   return std::nearbyint(std::clamp(v / g.scale, lo, hi)) * g.scale;
@@ -143,7 +143,7 @@ float on_grid(float v, const cpu::QuantGrid& g) {
 // on several threads): every element must be exactly the unquantized op's value put on the
 // grid, in every row and chunk whatever the split.
 TEST(OutputQuantizer, LayerNormAndAddPutEveryElementOnTheGrid) {
-  const cpu::QuantGrid grid{0.05f, 128, 0, 255};
+  const kernels::QuantGrid grid{0.05f, 128, 0, 255};
   const ops::OpContext threaded{kNode, false, 3};
   const Tensor x = random_tensor({37, 1000}, 5, 4.0f), y = random_tensor({37, 1000}, 6, 4.0f);
   const Tensor g = random_tensor({1000}, 7), b = random_tensor({1000}, 8);

@@ -86,7 +86,7 @@ std::vector<double> contract(const Fixture& f) {
     const std::set<int64_t> float_columns = float_columns_of(f, r);
     std::vector<float> inliers(x + r * f.k, x + (r + 1) * f.k);
     for (int64_t j : float_columns) inliers[size_t(j)] = 0.0f;
-    const cpu::QuantGrid g = cpu::dynamic_row_grid(inliers.data(), f.k);
+    const kernels::QuantGrid g = cpu::dynamic_row_grid(inliers.data(), f.k);
     for (int64_t c = 0; c < f.n; ++c) {
       double acc = 0, extra = 0;
       for (int64_t j = 0; j < f.k; ++j) {
@@ -145,7 +145,7 @@ TEST(OutlierColumns, CpuKernelsEqualReferenceBitForBit) {
   const Fixture f;
   const Tensor want =
       ops::linear({"fc", true}, f.attrs, f.x, f.w_codes, &f.bias, f.quant(), {}, f.outliers());
-  const cpu::Int8Weight iw = ops::int8_weight({"fc", false}, f.w_codes, &f.w_params);
+  const kernels::Int8Weight iw = ops::int8_weight({"fc", false}, f.w_codes, &f.w_params);
   const auto engine = std::make_shared<const cpu::DnnlEngine>();
   for (cpu::Int8Kernel kernel : {cpu::Int8Kernel::kAuto, cpu::Int8Kernel::kReference}) {
     const cpu::Int8Gemm gemm(engine, iw, {nullptr, f.bias.data<float>(), f.attrs.activation},
