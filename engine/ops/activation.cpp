@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "engine/cpu/activation.h"
+#include "engine/cpu/common/activation.h"
 
 namespace qtx::ops {
 

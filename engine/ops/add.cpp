@@ -1,6 +1,6 @@
 #include "engine/ops/add.h"
 
-#include "engine/cpu/add.h"
+#include "engine/cpu/norm/add.h"
 
 namespace qtx::ops {
 

@@ -5,9 +5,9 @@
 #include <optional>
 #include <string>
 
-#include "engine/cpu/attention.h"
-#include "engine/cpu/attention_gate.h"
-#include "engine/cpu/attention_int8.h"
+#include "engine/cpu/attention/attention.h"
+#include "engine/cpu/attention/attention_gate.h"
+#include "engine/cpu/attention/attention_int8.h"
 
 namespace qtx::ops {
 namespace {

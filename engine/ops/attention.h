@@ -29,7 +29,7 @@ struct CacheSlot {
 };
 
 // The quant params of q, k and v (nullptr: float). With attrs.scores_quant / probs_quant they
-// select the integer kernel of the INT8 contract (engine/cpu/attention_int8.h).
+// select the integer kernel of the INT8 contract (engine/cpu/attention/attention_int8.h).
 struct AttentionQuant {
   const fb::QuantParamsT* q = nullptr;
   const fb::QuantParamsT* k = nullptr;

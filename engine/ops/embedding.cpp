@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/cpu/embedding.h"
+#include "engine/cpu/embedding/embedding.h"
 #include "engine/ops/int8_rows.h"
 
 namespace qtx::ops {

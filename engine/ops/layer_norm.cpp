@@ -1,6 +1,6 @@
 #include "engine/ops/layer_norm.h"
 
-#include "engine/cpu/layer_norm.h"
+#include "engine/cpu/norm/layer_norm.h"
 
 namespace qtx::ops {
 

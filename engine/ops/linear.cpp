@@ -3,8 +3,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/cpu/linear_reference.h"
-#include "engine/cpu/outlier_columns.h"
+#include "engine/cpu/linear/linear_reference.h"
+#include "engine/cpu/linear/outlier_columns.h"
 #include "engine/ops/int8_rows.h"
 
 namespace qtx::ops {

@@ -4,8 +4,8 @@
 // weight-only. With prepared kernels (Backend::kCpu) it runs those; otherwise the reference.
 #pragma once
 
-#include "engine/cpu/dnnl_linear.h"
-#include "engine/cpu/int8_gemm.h"
+#include "engine/cpu/linear/dnnl_linear.h"
+#include "engine/cpu/linear/int8_gemm.h"
 #include "engine/kernels/int8_operands.h"
 #include "engine/kernels/quant_grid.h"
 #include "engine/ops/op_context.h"

@@ -1,6 +1,6 @@
 #include "engine/ops/pooling.h"
 
-#include "engine/cpu/pooling.h"
+#include "engine/cpu/common/pooling.h"
 
 namespace qtx::ops {
 

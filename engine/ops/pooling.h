@@ -1,5 +1,5 @@
 // Pooling op: x [B, S, H], attention_mask [B, S] -> [B, H] over the real tokens (first, last,
-// mean, max, mean / sqrt(n), position-weighted mean: engine/cpu/pooling.h).
+// mean, max, mean / sqrt(n), position-weighted mean: engine/cpu/common/pooling.h).
 #pragma once
 
 #include "engine/ops/op_context.h"

@@ -3,7 +3,7 @@
 #include <chrono>
 #include <string>
 
-#include "engine/cpu/thread_limit.h"
+#include "engine/cpu/common/thread_limit.h"
 #include "engine/ops/linear.h"
 #include "engine/ops/op_slots.h"
 #include "engine/runtime/input_checks.h"

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/cpu/int8_kernel.h"
+#include "engine/cpu/linear/int8_kernel.h"
 #include "engine/graph/model_def.h"
 #include "engine/runtime/kv_cache.h"
 

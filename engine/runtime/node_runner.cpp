@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/cpu/quantize.h"
+#include "engine/cpu/common/quantize.h"
 #include "engine/ops/activation.h"
 #include "engine/ops/add.h"
 #include "engine/ops/attention.h"

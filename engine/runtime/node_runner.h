@@ -12,8 +12,8 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/cpu/dnnl_linear.h"
-#include "engine/cpu/int8_gemm.h"
+#include "engine/cpu/linear/dnnl_linear.h"
+#include "engine/cpu/linear/int8_gemm.h"
 #include "engine/graph/tensor.h"
 #include "engine/runtime/kv_cache.h"
 #include "qtx_generated.h"

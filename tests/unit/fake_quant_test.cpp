@@ -7,7 +7,7 @@
 #include <limits>
 #include <random>
 
-#include "engine/cpu/quantize.h"
+#include "engine/cpu/common/quantize.h"
 #include "qtx/error.h"
 
 namespace qtx {

@@ -14,11 +14,11 @@
 #include <string>
 #include <vector>
 
-#include "engine/cpu/attention_int8.h"
-#include "engine/cpu/attention_operands.h"
-#include "engine/cpu/attention_products_avx2.h"
-#include "engine/cpu/masked_softmax.h"
-#include "engine/cpu/quantize.h"
+#include "engine/cpu/attention/attention_int8.h"
+#include "engine/cpu/attention/attention_operands.h"
+#include "engine/cpu/attention/attention_products_avx2.h"
+#include "engine/cpu/attention/masked_softmax.h"
+#include "engine/cpu/common/quantize.h"
 #include "engine/ops/attention.h"
 #include "tests/unit/op_test_util.h"
 

@@ -11,7 +11,7 @@
 #include <map>
 #include <random>
 
-#include "engine/cpu/int8_gemm_avx2.h"
+#include "engine/cpu/linear/int8_gemm_avx2.h"
 #include "engine/format/model_checks.h"
 #include "engine/graph/graph_builder.h"
 #include "engine/runtime/executor.h"

@@ -20,9 +20,9 @@
 #include <random>
 #include <vector>
 
-#include "engine/cpu/dnnl_int8_matmul.h"
-#include "engine/cpu/int8_gemm.h"
-#include "engine/cpu/int8_gemm_avx2.h"
+#include "engine/cpu/linear/dnnl_int8_matmul.h"
+#include "engine/cpu/linear/int8_gemm.h"
+#include "engine/cpu/linear/int8_gemm_avx2.h"
 #include "engine/ops/linear.h"
 #include "oneapi/dnnl/dnnl.hpp"
 #include "qtx/error.h"

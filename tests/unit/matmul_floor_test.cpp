@@ -1,6 +1,6 @@
-// The GEMM floor measurement (engine/cpu/matmul_floor.h): refusals of unusable shapes, and
+// The GEMM floor measurement (tools/cli/matmul_floor.h): refusals of unusable shapes, and
 // times that grow with the work (a 256^3 matmul is 32768 times an 8^3 one).
-#include "engine/cpu/matmul_floor.h"
+#include "tools/cli/matmul_floor.h"
 
 #include <gtest/gtest.h>
 
@@ -8,7 +8,7 @@
 
 #include "qtx/error.h"
 
-namespace qtx::cpu {
+namespace qtx::cli {
 namespace {
 
 void expect_refused(GemmShape shape, int iterations) {
@@ -38,4 +38,4 @@ TEST(MatmulFloor, TimesGrowWithTheWorkInBothKinds) {
 }
 
 }  // namespace
-}  // namespace qtx::cpu
+}  // namespace qtx::cli

@@ -6,7 +6,7 @@
 #include <cmath>
 #include <memory>
 
-#include "engine/cpu/dnnl_linear.h"
+#include "engine/cpu/linear/dnnl_linear.h"
 #include "engine/ops/linear.h"
 #include "tests/unit/op_test_util.h"
 

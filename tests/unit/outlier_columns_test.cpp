@@ -1,7 +1,7 @@
-// The outlier columns of a dynamic int8 Linear (qtx.fbs, LinearAttrs; engine/cpu/outlier_columns.h)
-// against an independent double evaluation of the contract, the CPU kernels against the
-// reference bit for bit, the checks on the file's inputs, and the converter's choice of
-// weight outlier columns.
+// The outlier columns of a dynamic int8 Linear (qtx.fbs, LinearAttrs;
+// engine/cpu/linear/outlier_columns.h) against an independent double evaluation of the contract,
+// the CPU kernels against the reference bit for bit, the checks on the file's inputs, and the
+// converter's choice of weight outlier columns.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "converter/weight_outliers.h"
-#include "engine/cpu/int8_gemm.h"
+#include "engine/cpu/linear/int8_gemm.h"
 #include "engine/ops/linear.h"
 #include "tests/unit/op_test_util.h"
 

@@ -1,6 +1,6 @@
 // The scratch pool behind oneDNN's user-mode scratchpads: aligned buffers of the asked size,
 // reused once returned, never shared between two holders at once.
-#include "engine/cpu/scratch_pool.h"
+#include "engine/cpu/common/scratch_pool.h"
 
 #include <gtest/gtest.h>
 

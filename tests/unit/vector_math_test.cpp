@@ -1,7 +1,7 @@
-// The vectorisable exp/tanh/erf of engine/cpu/vector_math.h against the C library in double,
+// The vectorisable exp/tanh/erf of engine/cpu/common/vector_math.h against the C library in double,
 // over the ranges their callers use (softmax and erf pass x <= 0; GELU and the pooler's tanh
 // any finite x), with the error bounds the header promises.
-#include "engine/cpu/vector_math.h"
+#include "engine/cpu/common/vector_math.h"
 
 #include <gtest/gtest.h>
 

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "engine/cpu/parallel_for.h"
+#include "engine/cpu/common/parallel_for.h"
 
 namespace qtx::cli {
 namespace {

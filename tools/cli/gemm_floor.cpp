@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <string>
 
-#include "engine/cpu/thread_limit.h"
+#include "engine/cpu/common/thread_limit.h"
 #include "engine/ops/op_slots.h"
 #include "qtx/error.h"
 #include "tools/cli/node_profile.h"
@@ -36,7 +36,7 @@ bool is_pooled(const fb::GraphT& graph, int index) {
   return false;
 }
 
-void add_shape(std::vector<FloorShape>& shapes, cpu::GemmShape s) {
+void add_shape(std::vector<FloorShape>& shapes, cli::GemmShape s) {
   for (FloorShape& f : shapes) {
     if (f.shape.m == s.m && f.shape.k == s.k && f.shape.n == s.n) {
       ++f.count;
@@ -75,8 +75,8 @@ GemmFloor measure_gemm_floor(const ModelDef& model, int64_t rows, int64_t sequen
   const cpu::ThreadLimit limit(threads);
   GemmFloor floor{linear_shapes(model, rows, sequences), 0.0, 0.0};
   for (FloorShape& f : floor.shapes) {
-    f.f32_us = cpu::time_matmul_us(f.shape, cpu::GemmKind::kF32, kWarmup, kIterations);
-    f.int8_us = cpu::time_matmul_us(f.shape, cpu::GemmKind::kU8S8, kWarmup, kIterations);
+    f.f32_us = cli::time_matmul_us(f.shape, cli::GemmKind::kF32, kWarmup, kIterations);
+    f.int8_us = cli::time_matmul_us(f.shape, cli::GemmKind::kU8S8, kWarmup, kIterations);
     floor.f32_ms += static_cast<double>(f.count) * f.f32_us / kUsPerMs;
     floor.int8_ms += static_cast<double>(f.count) * f.int8_us / kUsPerMs;
   }

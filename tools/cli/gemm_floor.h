@@ -1,22 +1,22 @@
 // The GEMM floor of a model for `qtx bench`: the time oneDNN's matmuls alone need for every
 // Linear of the graph at the benchmark's token count, in float32 and in int8 (u8 x s8 -> s32),
 // measured in the same process as the forward pass it is compared with
-// (engine/cpu/matmul_floor.h; shared/CEILINGS.md explains the method). Attention's own
+// (tools/cli/matmul_floor.h; shared/CEILINGS.md explains the method). Attention's own
 // matmuls, LayerNorm, activations and quantization are what qtx adds above this floor.
 #pragma once
 
 #include <cstdint>
 #include <vector>
 
-#include "engine/cpu/matmul_floor.h"
 #include "engine/graph/model_def.h"
 #include "engine/util/json.h"
+#include "tools/cli/matmul_floor.h"
 
 namespace qtx::cli {
 
 // One distinct GEMM shape of the model, how many Linears have it and its measured times.
 struct FloorShape {
-  cpu::GemmShape shape;
+  cli::GemmShape shape;
   int64_t count = 0;
   double f32_us = 0.0;
   double int8_us = 0.0;

@@ -5,8 +5,8 @@
 #include <limits>
 #include <string>
 
-#include "engine/cpu/vec8.h"
-#include "engine/cpu/vector_math.h"
+#include "engine/cpu/common/vec8.h"
+#include "engine/cpu/common/vector_math.h"
 #include "qtx/error.h"
 
 namespace qtx::cli {
