@@ -70,8 +70,8 @@ class ByteBpeTokenizer final : public Tokenizer {
         ids.push_back(segment.special_id);
         continue;
       }
-      std::u32string chars = options_.lowercase_first ? utf8::decode(lowercase_text(segment.text))
-                                                      : utf8::decode(segment.text);
+      std::u32string chars = utf8::decode(segment.text);
+      if (options_.lowercase_first) chars = lowercase_text(chars);
       if (options_.add_prefix_space && !chars.empty() && chars.front() != U' ')
         chars.insert(chars.begin(), U' ');
       for (std::u32string_view piece : split_gpt2(chars)) append_piece(piece, ids);

@@ -1,7 +1,6 @@
 #include "engine/text/lowercase_text.h"
 
 #include "engine/text/unicode.h"
-#include "engine/text/utf8.h"
 
 namespace qtx::text {
 namespace {
@@ -10,9 +9,9 @@ constexpr char32_t kCapitalSigma = U'\u03A3';
 constexpr char32_t kFinalSigma = U'\u03C2';
 
 // Unicode's Final_Sigma condition (Rust's str::to_lowercase applies it), with letters standing
-// in for cased characters: a capital
-// sigma that ends a word (a letter before it, none after) lowercases to the final form.
-bool ends_word(const std::u32string& text, size_t i) {
+// in for cased characters: a capital sigma that ends a word (a letter before it, none after)
+// lowercases to the final form.
+bool ends_word(std::u32string_view text, size_t i) {
   const bool after_letter = i > 0 && unicode::is_letter(text[i - 1]);
   const bool before_letter = i + 1 < text.size() && unicode::is_letter(text[i + 1]);
   return after_letter && !before_letter;
@@ -20,18 +19,17 @@ bool ends_word(const std::u32string& text, size_t i) {
 
 }  // namespace
 
-std::string lowercase_text(std::string_view text) {
-  const std::u32string chars = utf8::decode(text);
+std::u32string lowercase_text(std::u32string_view text) {
   std::u32string lower;
-  lower.reserve(chars.size());
-  for (size_t i = 0; i < chars.size(); ++i) {
-    if (chars[i] == kCapitalSigma && ends_word(chars, i)) {
+  lower.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == kCapitalSigma && ends_word(text, i)) {
       lower.push_back(kFinalSigma);
     } else {
-      unicode::append_lowercase(chars[i], lower);
+      unicode::append_lowercase(text[i], lower);
     }
   }
-  return utf8::encode(lower);
+  return lower;
 }
 
 }  // namespace qtx::text

@@ -9,7 +9,7 @@
 
 namespace qtx::text {
 
-// Throws qtx::Error(kInvalidArgument) for text that is not valid UTF-8.
-std::string lowercase_text(std::string_view text);
+// The lowercase of decoded text (code points in, code points out).
+std::u32string lowercase_text(std::u32string_view text);
 
 }  // namespace qtx::text

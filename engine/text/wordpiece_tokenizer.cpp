@@ -91,9 +91,8 @@ class WordPieceTokenizer final : public Tokenizer {
         ids.push_back(segment.special_id);
         continue;
       }
-      const std::u32string chars = options_.lowercase_first
-                                       ? utf8::decode(lowercase_text(segment.text))
-                                       : utf8::decode(segment.text);
+      std::u32string chars = utf8::decode(segment.text);
+      if (options_.lowercase_first) chars = lowercase_text(chars);
       const std::u32string normalized = normalize_bert(chars, options_);
       for (std::u32string_view word : split_words(normalized)) append_word(word, ids);
     }
