@@ -2,7 +2,6 @@
 #include "engine/ops/op_slots.h"
 
 #include <cstdio>
-#include <utility>
 
 namespace qtx {
 namespace {
@@ -67,52 +66,56 @@ TaskDefaults task_defaults(const fb::ModelT& desc) {
   return defaults;
 }
 
-constexpr std::pair<Pooling, std::string_view> kPoolingNames[] = {
-    {Pooling::kMean, "mean"},
-    {Pooling::kCls, "cls"},
-    {Pooling::kMax, "max"},
-    {Pooling::kMeanSqrtLen, "mean-sqrt-len"},
-    {Pooling::kWeightedMean, "weighted-mean"},
-    {Pooling::kLastToken, "last-token"},
+// Each public Pooling with its name and the file's mode, one to one.
+struct PoolingEntry {
+  Pooling pooling;
+  std::string_view name;
+  fb::PoolingMode mode;
+};
+constexpr PoolingEntry kPoolings[] = {
+    {Pooling::kMean, "mean", fb::PoolingMode::Mean},
+    {Pooling::kCls, "cls", fb::PoolingMode::Cls},
+    {Pooling::kMax, "max", fb::PoolingMode::Max},
+    {Pooling::kMeanSqrtLen, "mean-sqrt-len", fb::PoolingMode::MeanSqrtLen},
+    {Pooling::kWeightedMean, "weighted-mean", fb::PoolingMode::WeightedMean},
+    {Pooling::kLastToken, "last-token", fb::PoolingMode::LastToken},
 };
 
-constexpr std::pair<Pooling, fb::PoolingMode> kPoolingModes[] = {
-    {Pooling::kMean, fb::PoolingMode::Mean},
-    {Pooling::kCls, fb::PoolingMode::Cls},
-    {Pooling::kMax, fb::PoolingMode::Max},
-    {Pooling::kMeanSqrtLen, fb::PoolingMode::MeanSqrtLen},
-    {Pooling::kWeightedMean, fb::PoolingMode::WeightedMean},
-    {Pooling::kLastToken, fb::PoolingMode::LastToken},
-};
+const PoolingEntry* find_pooling(auto matches) {
+  for (const PoolingEntry& entry : kPoolings) {
+    if (matches(entry)) return &entry;
+  }
+  return nullptr;
+}
 
 }  // namespace
 
 std::string_view pooling_name(Pooling pooling) {
-  for (const auto& [p, name] : kPoolingNames) {
-    if (p == pooling) return name;
-  }
-  return "unknown";
+  const PoolingEntry* entry =
+      find_pooling([&](const PoolingEntry& e) { return e.pooling == pooling; });
+  return entry ? entry->name : "unknown";
 }
 
 std::optional<Pooling> pooling_from_name(std::string_view name) {
-  for (const auto& [p, n] : kPoolingNames) {
-    if (n == name) return p;
-  }
-  return std::nullopt;
+  const PoolingEntry* entry = find_pooling([&](const PoolingEntry& e) { return e.name == name; });
+  return entry ? std::optional<Pooling>(entry->pooling) : std::nullopt;
+}
+
+std::vector<std::string_view> pooling_names() {
+  std::vector<std::string_view> names;
+  for (const PoolingEntry& entry : kPoolings) names.push_back(entry.name);
+  return names;
 }
 
 fb::PoolingMode pooling_mode(Pooling pooling) {
-  for (const auto& [p, mode] : kPoolingModes) {
-    if (p == pooling) return mode;
-  }
-  return fb::PoolingMode::Mean;
+  const PoolingEntry* entry =
+      find_pooling([&](const PoolingEntry& e) { return e.pooling == pooling; });
+  return entry ? entry->mode : fb::PoolingMode::Mean;
 }
 
 Pooling pooling_of(fb::PoolingMode mode) {
-  for (const auto& [p, m] : kPoolingModes) {
-    if (m == mode) return p;
-  }
-  return Pooling::kMean;
+  const PoolingEntry* entry = find_pooling([&](const PoolingEntry& e) { return e.mode == mode; });
+  return entry ? entry->pooling : Pooling::kMean;
 }
 
 std::string_view family_name(ModelFamily family) {

@@ -126,11 +126,9 @@ void add_options(CLI::App& cmd, RunOptions& o) {
   cmd.add_option("--top-p", o.top_p, "generation: nucleus sampling mass")
       ->check(probability_validator());
   cmd.add_option("--seed", o.seed, "generation: random seed");
-  cmd.add_option("--pooling", o.pooling,
-                 "embeddings: mean, cls, max, mean-sqrt-len, weighted-mean or last-token "
-                 "(default: the model's own)")
-      ->check(
-          CLI::IsMember({"mean", "cls", "max", "mean-sqrt-len", "weighted-mean", "last-token"}));
+  const std::vector<std::string_view> poolings = pooling_names();
+  cmd.add_option("--pooling", o.pooling, "embeddings: how to pool (default: the model's own)")
+      ->check(CLI::IsMember(std::vector<std::string>(poolings.begin(), poolings.end())));
   auto* normalize = cmd.add_flag_callback(
       "--normalize", [&o] { o.normalize = 1; },
       "embeddings: scale to unit length (default: the model's own)");

@@ -38,6 +38,7 @@ enum class Pooling { kMean, kCls, kMax, kMeanSqrtLen, kWeightedMean, kLastToken 
 std::string_view pooling_name(Pooling pooling);  // "mean", "cls", "max", "mean-sqrt-len", ...
 // The Pooling named so; nullopt for an unknown name.
 std::optional<Pooling> pooling_from_name(std::string_view name);
+std::vector<std::string_view> pooling_names();  // every Pooling's name, in enum order
 
 // What a model's tasks do when the caller does not say. A model converted from a
 // sentence-transformers folder carries its pipeline (Pooling, Dense, Normalize modules,
