@@ -90,6 +90,14 @@ std::vector<std::string> read_merges(const fs::path& file) {
   return merges;
 }
 
+// A boolean member of a JSON object; `fallback` when absent or null.
+bool json_flag(const Json& object, std::string_view key, bool fallback, const fs::path& file) {
+  const Json* value = object.find(key);
+  if (value == nullptr || value->is_null()) return fallback;
+  if (!value->is_bool()) throw invalid(file, std::string(key) + " must be true or false");
+  return value->as_bool();
+}
+
 // Configuration from tokenizer_config.json, with special_tokens_map.json's tokens first.
 class TokenizerConfig {
  public:
@@ -103,10 +111,7 @@ class TokenizerConfig {
   }
 
   bool flag(std::string_view key, bool fallback) const {
-    const Json* value = config_ ? config_->find(key) : nullptr;
-    if (value == nullptr || value->is_null()) return fallback;
-    if (!value->is_bool()) throw invalid(config_path_, std::string(key) + " must be true or false");
-    return value->as_bool();
+    return config_ ? json_flag(*config_, key, fallback, config_path_) : fallback;
   }
 
   // The token's text: a string, an AddedToken object {"content": ..}, or none (null).
@@ -204,6 +209,11 @@ std::vector<int32_t> add_added_tokens(const TokenizerConfig& config,
   return ids;
 }
 
+void sort_unique(std::vector<int32_t>& ids) {
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+}
+
 void fill_special_tokens(const TokenizerConfig& config, const fs::path& vocab_file, bool bert,
                          fb::TokenizerT& table) {
   using Text = std::optional<std::string>;
@@ -222,9 +232,7 @@ void fill_special_tokens(const TokenizerConfig& config, const fs::path& vocab_fi
                      table.bos_id, table.eos_id}) {
     if (id >= 0) table.special_tokens.push_back(id);
   }
-  std::sort(table.special_tokens.begin(), table.special_tokens.end());
-  table.special_tokens.erase(std::unique(table.special_tokens.begin(), table.special_tokens.end()),
-                             table.special_tokens.end());
+  sort_unique(table.special_tokens);
 }
 
 std::unique_ptr<fb::TokenizerT> read_wordpiece(const fs::path& dir) {
@@ -255,13 +263,6 @@ const Json& member(const Json& object, std::string_view key, const fs::path& fil
 std::string type_of(const Json& object) {
   const Json* type = object.is_object() ? object.find("type") : nullptr;
   return type != nullptr && type->is_string() ? type->as_string() : "";
-}
-
-bool json_flag(const Json& object, std::string_view key, bool fallback, const fs::path& file) {
-  const Json* value = object.find(key);
-  if (value == nullptr || value->is_null()) return fallback;
-  if (!value->is_bool()) throw invalid(file, std::string(key) + " must be true or false");
-  return value->as_bool();
 }
 
 // tokenizer.json's normalizer: BertNormalizer, alone or after a Lowercase (which
@@ -331,10 +332,7 @@ std::unique_ptr<fb::TokenizerT> read_wordpiece_json(const fs::path& dir) {
       table->special_tokens.push_back(static_cast<int32_t>(id.as_int()));
     }
   }
-  std::sort(table->special_tokens.begin(), table->special_tokens.end());
-  table->special_tokens.erase(
-      std::unique(table->special_tokens.begin(), table->special_tokens.end()),
-      table->special_tokens.end());
+  sort_unique(table->special_tokens);
   return table;
 }
 
