@@ -1,5 +1,6 @@
 #include "converter/quant_recipe.h"
 
+#include <cstdio>
 #include <filesystem>
 
 #include "qtx/error.h"
@@ -159,8 +160,9 @@ std::unique_ptr<fb::QuantRecipeT> describe_recipe(const QuantRecipe& recipe, int
       out->description = "int8 weights (" + out->weight_granularity +
                          "), Linear inputs quantized per token at run time (asymmetric u8)";
       if (recipe.outlier_ratio > 0.0f) {
-        out->description += ", outlier columns in float (ratio " +
-                            std::to_string(recipe.outlier_ratio).substr(0, 4) + ")";
+        char ratio[32];
+        std::snprintf(ratio, sizeof ratio, "%g", static_cast<double>(recipe.outlier_ratio));
+        out->description += ", outlier columns in float (ratio " + std::string(ratio) + ")";
       }
       out->outlier_ratio = recipe.outlier_ratio;
       break;

@@ -119,7 +119,7 @@ Tensor int8_linear(const OpContext& ctx, const fb::LinearAttrsT& attrs, const Te
   cpu::int8_accumulate_reference(codes, w, cpu::accumulators_in(y.data<float>()));
   const cpu::Int8Epilogue epilogue{bias ? bias->data<float>() : nullptr, attrs.activation, output,
                                    float_columns};
-  cpu::int8_epilogue(codes, w, nullptr, epilogue, ctx.reference ? 1 : ctx.threads, y.data<float>());
+  cpu::int8_epilogue(codes, w, nullptr, epilogue, threads, y.data<float>());
   return y;
 }
 
