@@ -23,13 +23,7 @@ std::shared_ptr<const Executor> Model::Impl::executor(const SessionOptions& opti
 }
 
 runtime::BatchLimits Model::Impl::batch_limits() const {
-  const text::SpecialIds& special = tokenizer->special_ids();
-  runtime::BatchLimits limits;
-  limits.vocab_size = info.vocab_size;
-  limits.max_positions = info.max_positions;
-  // Padded positions are masked out, so any valid id works when a vocabulary has no pad.
-  limits.pad_id = special.pad >= 0 ? special.pad : (special.eos >= 0 ? special.eos : 0);
-  return limits;
+  return runtime::batch_limits(def->desc);
 }
 
 std::shared_ptr<const Model> Model::load(const std::string& path) {

@@ -9,10 +9,6 @@
 namespace qtx {
 namespace {
 
-runtime::PadSide pad_side(const ModelInfo& info) {
-  return info.family == ModelFamily::kOpt ? runtime::PadSide::kLeft : runtime::PadSide::kRight;
-}
-
 // The graph's first output as [B, S, D]; a pooled [B, D] output counts as one position.
 ForwardResult to_result(const Tensor& output, const runtime::PaddedBatch& batch) {
   const auto rows = static_cast<int64_t>(batch.lengths.size());
@@ -63,7 +59,7 @@ std::vector<std::vector<int32_t>> Session::Impl::encode_all(const std::vector<st
 
 runtime::PaddedBatch Session::Impl::pad(const std::vector<std::vector<int32_t>>& batch) const {
   const Model::Impl& m = model_impl();
-  return runtime::pad_batch(batch, m.batch_limits(), pad_side(m.info));
+  return runtime::pad_batch(batch, m.batch_limits(), runtime::pad_side(m.def->config().family));
 }
 
 std::vector<Tensor> Session::Impl::run(const runtime::PaddedBatch& batch) const {

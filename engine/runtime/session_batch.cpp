@@ -32,6 +32,20 @@ int64_t PaddedBatch::column(size_t b, int64_t i) const {
   return side == PadSide::kRight ? i : max_length - lengths[b] + i;
 }
 
+BatchLimits batch_limits(const fb::ModelT& desc) {
+  const fb::TokenizerT& tokenizer = *desc.tokenizer;
+  BatchLimits limits;
+  limits.vocab_size = desc.config->vocab_size;
+  limits.max_positions = desc.config->max_positions;
+  limits.pad_id =
+      tokenizer.pad_id >= 0 ? tokenizer.pad_id : (tokenizer.eos_id >= 0 ? tokenizer.eos_id : 0);
+  return limits;
+}
+
+PadSide pad_side(fb::Family family) {
+  return family == fb::Family::Opt ? PadSide::kLeft : PadSide::kRight;
+}
+
 PaddedBatch pad_batch(const std::vector<std::vector<int32_t>>& sequences, const BatchLimits& limits,
                       PadSide side) {
   if (sequences.empty()) throw Error(ErrorCode::kInvalidArgument, "empty batch: no inputs");

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "engine/graph/tensor.h"
+#include "qtx_generated.h"
 
 namespace qtx::runtime {
 
@@ -28,6 +29,13 @@ struct BatchLimits {
   int64_t max_positions = 0;
   int32_t pad_id = 0;  // written into padded positions (masked out)
 };
+
+// A model's limits (its vocabulary and positions) and the id its padding holds: the
+// vocabulary's pad, else its EOS, else 0 (padded positions are masked out, so any valid id
+// works).
+BatchLimits batch_limits(const fb::ModelT& desc);
+// Decoders pad on the left, encoders on the right.
+PadSide pad_side(fb::Family family);
 
 // Throws qtx::Error(kInvalidArgument) naming the sequence for an empty batch or sequence, a
 // sequence longer than max_positions, or an id outside the vocabulary.

@@ -79,13 +79,10 @@ void prepare_dump_directory(const fs::path& dir) {
 }
 
 void dump_intermediates(const Executor& executor,
-                        const std::vector<std::vector<int32_t>>& sequences, int32_t pad_id,
-                        const fs::path& dir) {
-  const fb::ConfigT& config = executor.model().config();
-  const runtime::BatchLimits limits{config.vocab_size, config.max_positions, pad_id};
-  const runtime::PaddedBatch batch = runtime::pad_batch(
-      sequences, limits,
-      config.family == fb::Family::Opt ? runtime::PadSide::kLeft : runtime::PadSide::kRight);
+                        const std::vector<std::vector<int32_t>>& sequences, const fs::path& dir) {
+  const fb::ModelT& desc = executor.model().desc;
+  const runtime::PaddedBatch batch = runtime::pad_batch(sequences, runtime::batch_limits(desc),
+                                                        runtime::pad_side(desc.config->family));
   DumpObserver observer(executor.model().graph(), dir);
   executor.run(RunInputs{batch.input_ids, batch.attention_mask}, nullptr, &observer);
   AtomicFileWriter manifest(dir / "manifest.json");

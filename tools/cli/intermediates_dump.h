@@ -21,7 +21,7 @@ void prepare_dump_directory(const std::filesystem::path& dir);
 // them, and writes the dump into the prepared `dir`. Throws qtx::Error naming the file on
 // failure.
 void dump_intermediates(const Executor& executor,
-                        const std::vector<std::vector<int32_t>>& sequences, int32_t pad_id,
+                        const std::vector<std::vector<int32_t>>& sequences,
                         const std::filesystem::path& dir);
 
 }  // namespace qtx::cli

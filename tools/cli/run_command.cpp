@@ -69,15 +69,12 @@ InputLimit input_limit(const RunOptions& options, bool truncate_by_default) {
 namespace {
 
 // Every node's output for the task's sequences, from an executor on the same file and options.
-void write_intermediates(const Session& session, const Sequences& sequences,
-                         const RunOptions& options) {
+void write_intermediates(const Sequences& sequences, const RunOptions& options) {
   ExecutorOptions executor_options;
   executor_options.backend = options.backend == "reference" ? Backend::kReference : Backend::kCpu;
   executor_options.threads = options.threads;
   const Executor executor(load_qtx(options.model_path), executor_options);
-  const SpecialTokens& special = session.model().special_tokens();
-  const int32_t pad = special.pad >= 0 ? special.pad : (special.eos >= 0 ? special.eos : 0);
-  dump_intermediates(executor, sequences, pad, options.dump_intermediates);
+  dump_intermediates(executor, sequences, options.dump_intermediates);
 }
 
 void run(const RunOptions& options) {
@@ -85,7 +82,7 @@ void run(const RunOptions& options) {
   const Session session(Model::load(options.model_path), session_options(options));
   if (!options.dump_intermediates.empty()) prepare_dump_directory(options.dump_intermediates);
   const Sequences sequences = run_task(session, inputs, options);
-  if (!options.dump_intermediates.empty()) write_intermediates(session, sequences, options);
+  if (!options.dump_intermediates.empty()) write_intermediates(sequences, options);
   if (options.dump_logits.empty()) return;
   // One batch over everything the task ran (prompts with their continuations for causal
   // LMs), so the dump is a single [B, S, D] array.
