@@ -249,7 +249,6 @@ void add_sentence_pipeline(ModelDef& model, const SentencePipeline& pipeline) {
   defaults->max_length = static_cast<int32_t>(
       std::min<int64_t>(pipeline.max_seq_length, model.config().max_positions));
   defaults->embedding_output = static_cast<int32_t>(graph_def.outputs.size() - 1);
-  defaults->dense_layers = static_cast<int32_t>(pipeline.dense.size());
   defaults->from_sentence_transformers = true;
   model.desc.defaults = std::move(defaults);
   // The tokenizer may lowercase the text already (a Lowercase in tokenizer.json's normalizer).

@@ -2,6 +2,7 @@
 #include "engine/ops/op_slots.h"
 
 #include <cstdio>
+#include <unordered_map>
 
 namespace qtx {
 namespace {
@@ -36,32 +37,48 @@ ModelHead head_of(fb::Head head) {
   }
 }
 
-// The embedding's width: the output features of the last Dense module, else hidden_size.
-int64_t embedding_size(const fb::ModelT& desc) {
+// What the graph computes between its Pooling node and the embedding output: the Linear nodes
+// of the Dense modules, and the width of the last (hidden_size without any).
+struct DenseChain {
+  int64_t layers = 0;
+  int64_t width = 0;
+};
+
+DenseChain dense_chain(const fb::ModelT& desc) {
+  DenseChain chain{0, desc.config->hidden_size};
+  if (!desc.defaults || desc.defaults->embedding_output < 0) return chain;
   const fb::GraphT& graph = *desc.graph;
-  const int output = desc.defaults && desc.defaults->embedding_output >= 0
-                         ? graph.outputs[static_cast<size_t>(desc.defaults->embedding_output)]
-                         : -1;
+  std::unordered_map<int, const fb::NodeT*> producer;
   for (const auto& node : graph.nodes) {
-    if (node->outputs.empty() || node->outputs[0] != output) continue;
-    if (node->op.type != fb::Op::LinearAttrs) break;
-    return graph.tensors[static_cast<size_t>(node->inputs.at(ops::LinearSlots::kWeight))]->shape.at(
-        0);
+    if (!node->outputs.empty()) producer[node->outputs[0]] = node.get();
   }
-  return desc.config->hidden_size;
+  // The loader checked that every tensor is produced before it is read: the walk ends.
+  int tensor = graph.outputs[static_cast<size_t>(desc.defaults->embedding_output)];
+  for (auto at = producer.find(tensor);
+       at != producer.end() && at->second->op.type == fb::Op::LinearAttrs;
+       at = producer.find(tensor)) {
+    const fb::NodeT& linear = *at->second;
+    if (chain.layers++ == 0) {
+      const int weight = linear.inputs.at(ops::LinearSlots::kWeight);
+      chain.width = graph.tensors[static_cast<size_t>(weight)]->shape.at(0);
+    }
+    tensor = linear.inputs.at(ops::LinearSlots::kX);
+  }
+  return chain;
 }
 
 TaskDefaults task_defaults(const fb::ModelT& desc) {
   TaskDefaults defaults;
   defaults.max_length = desc.config->max_positions;
   defaults.lowercase_text = desc.tokenizer->lowercase_text;
-  defaults.embedding_size = embedding_size(desc);
+  const DenseChain dense = dense_chain(desc);
+  defaults.embedding_size = dense.width;
+  defaults.dense_layers = dense.layers;
   if (!desc.defaults) return defaults;
   const fb::TaskDefaultsT& d = *desc.defaults;
   defaults.pooling = pooling_of(d.pooling);
   defaults.normalize = d.normalize;
   if (d.max_length > 0) defaults.max_length = d.max_length;
-  defaults.dense_layers = d.dense_layers;
   defaults.sentence_transformers = d.from_sentence_transformers;
   return defaults;
 }

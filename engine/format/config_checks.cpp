@@ -114,8 +114,6 @@ void check_defaults(const fb::ModelT& desc, const std::string& file_name) {
   check_range(d.max_length, 0, desc.config->max_positions, "defaults.max_length", file_name);
   const auto outputs = static_cast<int64_t>(desc.graph->outputs.size());
   check_range(d.embedding_output, -1, outputs - 1, "defaults.embedding_output", file_name);
-  check_range(d.dense_layers, 0, d.embedding_output >= 0 ? kMaxLayers : 0, "defaults.dense_layers",
-              file_name);
   if (d.embedding_output >= 0 && desc.config->head != fb::Head::None) {
     invalid(file_name, "defaults.embedding_output is set, but the model has a " +
                            std::string(fb::EnumNameHead(desc.config->head)) + " head");
