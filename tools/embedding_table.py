@@ -96,13 +96,14 @@ def main():
             f.write("\n".join(sentences) + "\n")
         rows = []
         for name, options in RECIPES:
-            model = os.path.join(tmp, name.split()[0].strip(",") + str(len(rows)) + ".qtx")
+            model = os.path.join(tmp, f"recipe{len(rows)}.qtx")
             options = [o.format(calibration=args.calibration) for o in options]
             run([args.qtx, "convert", args.model, "-o", model] + options)
             got = embed(args.qtx, model, sentences_file)
             cos = (got * reference).sum(1) / (np.linalg.norm(got, axis=1) *
                                               np.linalg.norm(reference, axis=1))
-            speed = speed_up(args.qtx, model, os.path.join(tmp, "float320.qtx")) if args.bench else None
+            baseline = os.path.join(tmp, "recipe0.qtx")  # RECIPES[0], float32
+            speed = speed_up(args.qtx, model, baseline) if args.bench else None
             rows.append((name, cos.mean(), cos.min(), os.path.getsize(model), speed))
             print(f"{name}: mean {cos.mean():.5f} min {cos.min():.5f}", file=sys.stderr)
 
